@@ -1,0 +1,62 @@
+"""Fixtures shared by every test: a small synthetic region, a user of every role, households."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by fixtures in that
+# thread are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from sunshine.core.choices import Role
+from sunshine.testing import factories as f
+
+
+@pytest.fixture
+def region(db):
+    return f.build_region()
+
+
+@pytest.fixture
+def users(region):
+    """One user per role; clerk_b is a village clerk of another village (village B)."""
+    return {
+        "clerk": f.make_user("clerk_a", Role.VILLAGE_CLERK, f.VILLAGE_A),
+        "clerk_b": f.make_user("clerk_b", Role.VILLAGE_CLERK, f.VILLAGE_B),
+        "township": f.make_user("township_a", Role.TOWNSHIP_REVIEWER, f.TOWNSHIP_A),
+        "county": f.make_user("county", Role.COUNTY_MANAGER, f.COUNTY),
+        "supervisor": f.make_user("supervisor", Role.SUPERVISOR, f.COUNTY),
+        "analyst": f.make_user("analyst", Role.PROVINCIAL_ANALYST, "320000000000"),
+        "admin": f.make_user("admin", Role.ADMIN, "320000000000", is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def household_a(users):
+    return f.make_household(users["county"], village=f.VILLAGE_A, head_name="甲户主", members=3)
+
+
+@pytest.fixture
+def household_b(users):
+    return f.make_household(users["county"], village=f.VILLAGE_B, head_name="乙户主", members=2)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: Playwright cannot download its own browser here (no internet)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 800}}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One command: install what the tests need (Chromium, CJK fonts, PostgreSQL — via apt when missing),
+# then run ruff and the whole suite on SQLite and again on a throw-away PostgreSQL server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+bash scripts/bootstrap.sh
+
+echo "== ruff"
+.venv/bin/ruff check sunshine benchmarks tests conftest.py
+
+echo "== makemigrations --check"
+SUNSHINE_DATA_DIR=$(mktemp -d) .venv/bin/sunshine makemigrations --check --dry-run >/dev/null
+
+# A private PostgreSQL on a loopback port, removed afterwards.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PGDIR=$(mktemp -d /tmp/sunshine-pg.XXXXXX)
+PGPORT=${SUNSHINE_TEST_PG_PORT:-54329}
+stop_pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap stop_pg EXIT
+start_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres:postgres "$PGDIR"
+    runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
+      -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c full_page_writes=off" start >/dev/null
+  else
+    stop_pg() { "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+    "$PGBIN/initdb" -D "$PGDIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
+      -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c full_page_writes=off" start >/dev/null
+  fi
+}
+
+export SUNSHINE_DATA_DIR="$root/var/test"
+mkdir -p "$SUNSHINE_DATA_DIR"
+
+echo "== pytest on SQLite"
+env -u DATABASE_URL .venv/bin/pytest -q "$@"
+
+echo "== pytest on PostgreSQL"
+start_pg
+DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" .venv/bin/pytest -q "$@"

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sunshine.config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("sunshine.core.urls")),
+    path("", include("sunshine.registry.urls")),
+]

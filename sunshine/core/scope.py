@@ -1,0 +1,63 @@
+"""Division scope: the one place that decides what a reader may see. Selectors of every app use it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from sunshine.core.ids import mask_id_number, mask_phone
+
+if TYPE_CHECKING:
+    from sunshine.core.models import Division, User
+
+M = TypeVar("M", bound=Model)
+
+
+def scope_q(reader: User, division_field: str) -> Q:
+    """A filter keeping rows whose division (by code) lies inside the reader's division."""
+    prefix = reader.scope_prefix if reader.is_authenticated and reader.is_active else None
+    if prefix is None:
+        return Q(pk__in=[])
+    return Q(**{f"{division_field}__startswith": prefix})
+
+
+def in_scope(queryset: QuerySet[M], reader: User, division_field: str) -> QuerySet[M]:
+    return queryset.filter(scope_q(reader, division_field))
+
+
+def division_visible(reader: User, code: str) -> bool:
+    prefix = reader.scope_prefix if reader.is_authenticated and reader.is_active else None
+    return prefix is not None and code.startswith(prefix)
+
+
+def get_visible_division(reader: User, code: str) -> Division:
+    """The division with that code if the reader may see it; 404 otherwise (no hint that it exists)."""
+    from sunshine.core.models import Division
+
+    if not division_visible(reader, code):
+        raise Http404("区划不存在或不在您的管辖范围内")
+    try:
+        return Division.objects.select_related("parent").get(code=code)
+    except Division.DoesNotExist as exc:
+        raise Http404("区划不存在或不在您的管辖范围内") from exc
+
+
+def visible_divisions(reader: User) -> QuerySet[Division]:
+    from sunshine.core.models import Division
+
+    return in_scope(Division.objects.all(), reader, "code")
+
+
+def show_id_number(reader: User, number: str | None) -> str:
+    """The ID number as this reader may see it."""
+    if not number:
+        return ""
+    return number if reader.can_see_full_personal_data else mask_id_number(number)
+
+
+def show_phone(reader: User, phone: str | None) -> str:
+    if not phone:
+        return ""
+    return phone if reader.can_see_full_personal_data else mask_phone(phone)

@@ -1,0 +1,53 @@
+"""Thin views: login, home and the division drill-down."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from sunshine.core.choices import DivisionLevel
+from sunshine.core.scope import get_visible_division
+from sunshine.registry import choices as c
+from sunshine.registry.selectors import division_breakdown
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+def year_from(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year", settings.SUNSHINE_DEFAULT_YEAR))
+    except ValueError:
+        return settings.SUNSHINE_DEFAULT_YEAR
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.division_id is None:
+        return render(request, "core/no_scope.html", status=403)
+    return redirect("division", code=request.user.division_id)
+
+
+@login_required
+def division_detail(request: HttpRequest, code: str) -> HttpResponse:
+    division = get_visible_division(request.user, code)
+    year = year_from(request)
+    children, totals = division_breakdown(reader=request.user, division=division, year=year)
+    scope_len = len(request.user.scope_prefix or "")
+    breadcrumbs = [d for d in division.ancestors() if len(d.prefix) >= scope_len]
+    return render(request, "core/division.html", {
+        "division": division,
+        "breadcrumbs": breadcrumbs,
+        "children": children,
+        "totals": totals,
+        "total": sum(totals.values()),
+        "statuses": c.HouseholdStatus.choices,
+        "year": year,
+        "years": range(year - 3, year + 2),
+        "is_village": division.level == DivisionLevel.VILLAGE,
+    })

@@ -1,0 +1,163 @@
+"""Registry pages: list, household page, create and edit forms. Reads go through selectors,
+writes through services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from sunshine.core.audit import log_full_read
+from sunshine.core.scope import show_id_number, show_phone
+from sunshine.core.views import year_from
+from sunshine.registry import choices as c
+from sunshine.registry import presenters, selectors, services
+from sunshine.registry.forms import HeadMemberForm, HouseholdCreateForm, HouseholdYearForm, MemberForm
+from sunshine.registry.history import household_history
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not request.user.can_edit_registry:
+        raise PermissionDenied(_("您的角色不能修改建档立卡数据"))
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    year = year_from(request)
+    filters = selectors.HouseholdFilter(
+        year=year,
+        division=request.GET.get("division") or None,
+        status=request.GET.get("status") or None,
+        household_type=request.GET.get("household_type") or None,
+        main_cause=request.GET.get("main_cause") or None,
+        q=request.GET.get("q") or None,
+    )
+    page = Paginator(selectors.household_years(reader=request.user, filters=filters), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {"record": r, "head_id": show_id_number(request.user, r.head_id_number)} for r in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page, "rows": rows, "filters": filters, "year": year, "query": query.urlencode(),
+        "statuses": c.HouseholdStatus.choices, "types": c.HouseholdType.choices, "causes": c.MainCause.choices,
+        "years": range(year - 3, year + 2),
+    }
+    template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def household_detail(request: HttpRequest, household_no: str) -> HttpResponse:
+    year = request.GET.get("year")
+    record = selectors.get_household_year(
+        reader=request.user, household_no=household_no, year=int(year) if year and year.isdigit() else None
+    )
+    household = record.household
+    members = list(selectors.members_of(household_year=record))
+    log_full_read(request.user, "household", household_no, request)
+    return render(request, "registry/household_detail.html", {
+        "household": household,
+        "record": record,
+        "years": selectors.household_year_list(household=household),
+        "members": [presenters.member_row(request.user, m) for m in members],
+        "income": presenters.income_breakdown(record, members),
+        "indicators": presenters.indicators(record, members),
+        "head_id": show_id_number(request.user, record.head_id_number),
+        "phone": show_phone(request.user, record.phone),
+        "history": household_history(reader=request.user, household=household),
+        "can_edit": request.user.can_edit_registry,
+    })
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = HouseholdCreateForm(request.POST or None, reader=request.user, prefix="h")
+    head = HeadMemberForm(request.POST or None, prefix="head")
+    yearly = HouseholdYearForm(request.POST or None, prefix="y")
+    if request.method == "POST" and form.is_valid() and head.is_valid() and yearly.is_valid():
+        try:
+            record = services.create_household(
+                actor=request.user, household_no=form.cleaned_data["household_no"],
+                village_code=form.cleaned_data["village_code"], year=form.cleaned_data["year"],
+                head=head.service_fields(), **yearly.service_fields(),
+            )
+        except ValidationError as exc:
+            _spread_errors(exc, form, head, yearly)
+        else:
+            messages.success(request, _("已新建农户 %(no)s") % {"no": record.household.household_no})
+            return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
+    return render(request, "registry/household_form.html",
+                  {"form": form, "head": head, "yearly": yearly, "title": _("新建农户")})
+
+
+def _spread_errors(exc: ValidationError, *forms: object) -> None:
+    """Put each field error on the form that has that field (head member errors on the head form)."""
+    for field, msgs in exc.message_dict.items():
+        target = next((f for f in forms if field in f.fields), forms[0])  # type: ignore[attr-defined]
+        for m in msgs:
+            target.add_error(field if field in target.fields else None, m)  # type: ignore[attr-defined]
+
+
+@login_required
+def household_edit(request: HttpRequest, household_no: str, year: int) -> HttpResponse:
+    _require_editor(request)
+    record = selectors.get_household_year(reader=request.user, household_no=household_no, year=year)
+    form = HouseholdYearForm(request.POST or None, instance=record, prefix="y")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_household_year(actor=request.user, household_year=record, **form.service_fields())
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(f"{record.household.get_absolute_url()}?year={year}")
+    return render(request, "registry/household_year_form.html", {"form": form, "record": record})
+
+
+@login_required
+def member_create(request: HttpRequest, household_no: str, year: int) -> HttpResponse:
+    _require_editor(request)
+    record = selectors.get_household_year(reader=request.user, household_no=household_no, year=year)
+    form = MemberForm(request.POST or None, initial={"relation": c.Relation.CHILD})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_member(actor=request.user, household_year=record, **form.service_fields())
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("已添加成员"))
+            return redirect(f"{record.household.get_absolute_url()}?year={year}")
+    return render(request, "registry/member_form.html", {"form": form, "record": record, "member": None})
+
+
+@login_required
+def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
+    _require_editor(request)
+    member = selectors.get_member(reader=request.user, member_id=member_id)
+    record = member.household_year
+    form = MemberForm(request.POST or None, instance=member)
+    if not request.user.can_see_full_personal_data:
+        form.initial["id_number"] = ""
+        form.fields["id_number"].required = False
+        form.fields["id_number"].help_text = _("当前为%(masked)s;留空表示不修改") % {
+            "masked": show_id_number(request.user, member.person.id_number)}
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if not fields.get("id_number"):
+            fields["id_number"] = member.person.id_number
+        try:
+            services.update_member(actor=request.user, member=member, **fields)
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
+    return render(request, "registry/member_form.html", {"form": form, "record": record, "member": member})
