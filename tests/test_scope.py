@@ -1,0 +1,162 @@
+"""Every page and every API route, for a village clerk of village A asking about village B's objects:
+403 or 404, never the data. And masked roles never receive a full ID number in any response."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from sunshine.config.api import api
+from sunshine.registry import choices as c
+from sunshine.testing import factories as f
+
+DENIED = {403, 404}
+ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
+
+
+def page_patterns() -> list[tuple[str, list[str]]]:
+    """(route, parameter names) of every page URL, API and admin excluded (tested separately)."""
+    out: list[tuple[str, list[str]]] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if route.startswith(("api/", "admin/")):
+                    continue
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                out.append((route, list(p.pattern.converters)))
+
+    walk(get_resolver().url_patterns, "")
+    return out
+
+
+def fill(route: str, values: dict[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1).split(":")[-1]
+        if name not in values:
+            raise AssertionError(f"no test value for URL parameter {name!r} in {route}; add one")
+        return values[name]
+
+    return "/" + re.sub(r"<([^>]+)>", sub, route)
+
+
+@pytest.fixture
+def target(household_a, household_b):
+    member_b = household_b.members.exclude(relation=c.Relation.HEAD).first()
+    return {
+        "household_no": household_b.household.household_no,
+        "year": str(household_b.year),
+        "member_id": str(member_b.pk),
+        "id": str(member_b.pk),
+        "code": f.VILLAGE_B,
+    }
+
+
+def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, users, target, household_b):
+    client.force_login(users["clerk"])
+    checked = 0
+    for route, params in page_patterns():
+        if not params:
+            continue
+        url = fill(route, target)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in DENIED, f"{method.upper()} {url} -> {response.status_code}"
+            checked += 1
+    assert checked >= 8
+    # Lists show nothing of B, whatever is asked for.
+    for url in ("/households/", f"/households/?division={f.VILLAGE_B}", f"/households/?q={target['household_no']}",
+                f"/households/?q={household_b.head_id_number}", "/"):
+        body = client.get(url, follow=True).content.decode()
+        body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
+        assert target["household_no"] not in body and household_b.head_name not in body, url
+
+
+def test_admin_is_for_superusers_only(client: Client, users):
+    client.force_login(users["county"])
+    response = client.get("/admin/core/user/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(users["admin"])
+    assert client.get("/admin/core/user/").status_code == 200
+
+
+# Bodies for the API's write routes; a new write route fails the test until it is added here.
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/api/households/{household_no}/{year}"): {"phone": "13900000000"},
+    ("PATCH", "/api/members/{member_id}"): {"health": "chronic"},
+    ("POST", "/api/households/{household_no}/{year}/members"): {
+        "name": "越权成员", "id_number": "11010519491231002X", "relation": "child"},
+}
+
+
+def api_operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return [(method.upper(), path) for path, ops in schema["paths"].items() for method in ops]
+
+
+def test_api_routes_of_village_b_are_denied_to_clerk_of_village_a(client: Client, users, target):
+    client.force_login(users["clerk"])
+    checked = 0
+    for method, path in api_operations():
+        params = re.findall(r"{(\w+)}", path)
+        if not params:
+            continue
+        url = re.sub(r"{(\w+)}", lambda m: target[m.group(1)], path)
+        body = API_BODIES.get((method, path))
+        if method != "GET":
+            assert body is not None, f"add a body for {method} {path} to API_BODIES"
+        response = client.generic(method, url, data=None if body is None else __import__("json").dumps(body),
+                                  content_type="application/json")
+        assert response.status_code in DENIED, f"{method} {url} -> {response.status_code}: {response.content[:200]}"
+        checked += 1
+    assert checked >= 5
+
+
+def test_api_lists_never_show_village_b(client: Client, users, target, household_b):
+    client.force_login(users["clerk"])
+    for url in ("/api/households", f"/api/households?division={f.VILLAGE_B}", "/api/members",
+                f"/api/households?q={target['household_no']}", "/api/divisions"):
+        response = client.get(url)
+        assert response.status_code in {200, *DENIED}, url
+        body = response.content.decode()
+        assert target["household_no"] not in body and f.VILLAGE_B not in body, url
+
+
+def all_get_urls(target_a: dict[str, str]) -> list[str]:
+    urls = [fill(route, target_a) for route, _ in page_patterns()]
+    for method, path in api_operations():
+        if method == "GET":
+            urls.append(re.sub(r"{(\w+)}", lambda m: target_a[m.group(1)], path))
+    return urls + ["/households/?q=甲户主", "/api/members?year=2020", "/api/households?year=2020"]
+
+
+@pytest.mark.parametrize("role", ["clerk", "township", "analyst"])
+def test_masked_roles_never_receive_a_full_id_number(client: Client, users, household_a, role):
+    member_a = household_a.members.exclude(relation=c.Relation.HEAD).first()
+    target_a = {"household_no": household_a.household.household_no, "year": "2020", "member_id": str(member_a.pk),
+                "id": str(member_a.pk), "code": f.VILLAGE_A}
+    full_ids = set(household_a.members.values_list("person__id_number", flat=True))
+    client.force_login(users[role])
+    seen = 0
+    for url in all_get_urls(target_a):
+        response = client.get(url, follow=True)
+        body = response.content.decode(errors="replace")
+        leaked = [m for m in ID_RE.findall(body) if m in full_ids]
+        assert not leaked, f"{role} got a full ID number from {url}"
+        seen += response.status_code == 200
+    assert seen >= 6
+
+
+def test_full_roles_do_see_full_numbers_and_reads_are_logged(client: Client, users, household_a):
+    from sunshine.core.models import AccessLog
+
+    client.force_login(users["county"])
+    body = client.get(f"/households/{household_a.household.household_no}/").content.decode()
+    assert household_a.head_id_number in body
+    assert AccessLog.objects.filter(user=users["county"], object_ref=household_a.household.household_no).exists()
