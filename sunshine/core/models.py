@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -161,7 +163,13 @@ class ApiToken(models.Model):
             .filter(key_hash=_hash_token(raw), revoked=False, user__is_active=True)
             .first()
         )
-        return token.user if token else None
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+            # Written at most every five minutes: a busy client must not turn reads into writes.
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user
 
 
 class AccessLog(models.Model):

@@ -58,10 +58,10 @@ def _resolve_person(*, actor: User, year: int, fields: dict[str, Any], exclude_m
         clash = clash.exclude(pk=exclude_member.pk)
     other = clash.first()
     if other is not None:
-        raise ValidationError(
-            {"id_number": [f"此人{year}年度已是户 {other.household_year.household.household_no} 的成员,"
-                           "同一人一年只能在一户中"]}
-        )
+        # Name the other household only to someone who may see it.
+        where = other.household_year.household
+        label = f"户 {where.household_no}" if division_visible(actor, where.village_id) else "其他村的农户"
+        raise ValidationError({"id_number": [f"此人{year}年度已是{label}的成员,同一人一年只能在一户中"]})
     person = Person.objects.filter(id_number=number).first()
     if person is None:
         person = Person(id_number=number)
