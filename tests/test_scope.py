@@ -142,6 +142,12 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
     target_a = {"household_no": household_a.household.household_no, "year": "2020", "member_id": str(member_a.pk),
                 "id": str(member_a.pk), "code": f.VILLAGE_A}
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
+    births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
+    # A history entry that shows the birth date must mask it too.
+    head = household_a.members.get(relation=c.Relation.HEAD)
+    from sunshine.registry import services
+
+    services.update_member(actor=users["county"], member=head, name="甲户主新名")
     client.force_login(users[role])
     seen = 0
     for url in all_get_urls(target_a):
@@ -149,6 +155,7 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
         body = response.content.decode(errors="replace")
         leaked = [m for m in ID_RE.findall(body) if m in full_ids]
         assert not leaked, f"{role} got a full ID number from {url}"
+        assert not [b for b in births if b in body], f"{role} got a birth date from {url}"
         seen += response.status_code == 200
     assert seen >= 6
 

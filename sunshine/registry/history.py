@@ -42,6 +42,8 @@ def _display(reader: User, model: type, name: str, value: Any) -> str:
         return show_id_number(reader, value)
     if name in PHONE_FIELDS:
         return show_phone(reader, value)
+    if name == "birth_date" and not reader.can_see_full_personal_data:
+        return "****-**-**"  # the birth date is the masked middle of the ID number
     f = model._meta.get_field(name)
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))

@@ -145,7 +145,9 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
     record = member.household_year
     form = MemberForm(request.POST or None, instance=member)
     if not request.user.can_see_full_personal_data:
+        # The birth date is the masked part of the ID number, so it is withheld as well.
         form.initial["id_number"] = ""
+        form.initial["birth_date"] = None
         form.fields["id_number"].required = False
         form.fields["id_number"].help_text = _("当前为%(masked)s;留空表示不修改") % {
             "masked": show_id_number(request.user, member.person.id_number)}
