@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from sunshine.core.audit import log_full_read
+from sunshine.core.audit import log_access, log_full_read
+from sunshine.core.choices import AccessAction
+from sunshine.core.ids import mask_text
 from sunshine.core.scope import show_id_number, show_phone
 from sunshine.core.views import year_from
 from sunshine.registry import choices as c
@@ -42,6 +44,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {"record": r, "head_id": show_id_number(request.user, r.head_id_number)} for r in page.object_list
     ]
+    if rows and request.user.can_see_full_personal_data:
+        log_access(user=request.user, action=AccessAction.VIEW_FULL, object_type="household_list",
+                   object_ref=str(year), detail=mask_text(request.GET.urlencode()), request=request)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
