@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.ids import InvalidIdNumber, parse_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope
 from sunshine.registry.choices import Gender
@@ -61,6 +62,16 @@ class MemberForm(ServiceErrorsMixin, forms.ModelForm):
             person = self.instance.person
             for name in ("name", "id_number", "gender", "birth_date"):
                 self.initial.setdefault(name, getattr(person, name))
+
+    def clean_id_number(self) -> str:
+        # Checked here too so that every error of the form shows at once; the service checks again.
+        raw = self.cleaned_data.get("id_number") or ""
+        if not raw:
+            return raw
+        try:
+            return parse_id_number(raw).number
+        except InvalidIdNumber as exc:
+            raise ValidationError(str(exc)) from exc
 
     def _post_clean(self) -> None:
         # Skip ModelForm's model validation: the person and household links are set by the service.

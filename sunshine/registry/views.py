@@ -3,6 +3,7 @@ writes through services."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,9 +85,10 @@ def household_detail(request: HttpRequest, household_no: str) -> HttpResponse:
 @login_required
 def household_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
-    form = HouseholdCreateForm(request.POST or None, reader=request.user, prefix="h")
+    form = HouseholdCreateForm(request.POST or None, reader=request.user, prefix="h",
+                               initial={"year": settings.SUNSHINE_DEFAULT_YEAR})
     head = HeadMemberForm(request.POST or None, prefix="head")
-    yearly = HouseholdYearForm(request.POST or None, prefix="y")
+    yearly = HouseholdYearForm(request.POST or None, prefix="y", initial={"status": c.HouseholdStatus.IN_POVERTY})
     if request.method == "POST" and form.is_valid() and head.is_valid() and yearly.is_valid():
         try:
             record = services.create_household(
