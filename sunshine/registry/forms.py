@@ -12,7 +12,7 @@ from sunshine.core.choices import DivisionLevel
 from sunshine.core.ids import InvalidIdNumber, parse_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope
-from sunshine.registry.choices import Gender
+from sunshine.registry.choices import Gender, MemberStatus, Relation
 from sunshine.registry.models import HouseholdYear, MemberYear
 from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
 
@@ -98,4 +98,19 @@ class HouseholdCreateForm(ServiceErrorsMixin, forms.Form):
         ).order_by("code")
         self.fields["village_code"].choices = [
             (v.code, f"{v.parent.name if v.parent else ''} {v.name}({v.code})") for v in villages
+        ]
+
+
+class ChangeHeadForm(forms.Form):
+    new_head = forms.ChoiceField(label=_("新户主"))
+    old_head_relation = forms.ChoiceField(
+        label=_("原户主改为"), choices=[(v, label) for v, label in Relation.choices if v != Relation.HEAD]
+    )
+
+    def __init__(self, *args: Any, members: list[MemberYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = {str(m.pk): m for m in members}
+        self.fields["new_head"].choices = [
+            (str(m.pk), f"{m.person.name}({m.get_relation_display()})") for m in members
+            if m.relation != Relation.HEAD and m.member_status == MemberStatus.ACTIVE
         ]

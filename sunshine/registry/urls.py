@@ -8,5 +8,6 @@ urlpatterns = [
     path("households/<str:household_no>/", views.household_detail, name="household_detail"),
     path("households/<str:household_no>/<int:year>/edit/", views.household_edit, name="household_edit"),
     path("households/<str:household_no>/<int:year>/members/new/", views.member_create, name="member_create"),
+    path("households/<str:household_no>/<int:year>/head/", views.household_change_head, name="household_change_head"),
     path("members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
 ]

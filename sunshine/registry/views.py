@@ -19,7 +19,7 @@ from sunshine.core.scope import show_id_number, show_phone
 from sunshine.core.views import year_from
 from sunshine.registry import choices as c
 from sunshine.registry import presenters, selectors, services
-from sunshine.registry.forms import HeadMemberForm, HouseholdCreateForm, HouseholdYearForm, MemberForm
+from sunshine.registry.forms import ChangeHeadForm, HeadMemberForm, HouseholdCreateForm, HouseholdYearForm, MemberForm
 from sunshine.registry.history import household_history
 
 
@@ -170,3 +170,24 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
             messages.success(request, _("已保存"))
             return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
     return render(request, "registry/member_form.html", {"form": form, "record": record, "member": member})
+
+
+@login_required
+def household_change_head(request: HttpRequest, household_no: str, year: int) -> HttpResponse:
+    _require_editor(request)
+    record = selectors.get_household_year(reader=request.user, household_no=household_no, year=year)
+    members = list(selectors.members_of(household_year=record))
+    form = ChangeHeadForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_head(actor=request.user, household_year=record,
+                                 new_head=form.members[form.cleaned_data["new_head"]],
+                                 old_head_relation=form.cleaned_data["old_head_relation"])
+        except ValidationError as exc:
+            for messages_ in exc.message_dict.values():
+                for m in messages_:
+                    form.add_error(None, m)
+        else:
+            messages.success(request, _("已更换户主"))
+            return redirect(f"{record.household.get_absolute_url()}?year={year}")
+    return render(request, "registry/change_head_form.html", {"form": form, "record": record})

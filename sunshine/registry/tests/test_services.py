@@ -127,3 +127,14 @@ def test_duplicate_year_and_foreign_village_number_refused(household_a, users):
         f.make_household(users["county"], household_no=number, village=f.VILLAGE_A)
     with pytest.raises(ValidationError, match="其他村"):
         f.make_household(users["county"], household_no=number, village=f.VILLAGE_B, year=2021)
+
+
+def test_change_head_page(client, household_a, users):
+    child = household_a.members.exclude(relation=c.Relation.HEAD).first()
+    client.force_login(users["clerk"])
+    url = f"/households/{household_a.household.household_no}/2020/head/"
+    assert "新户主" in client.get(url).content.decode()
+    response = client.post(url, {"new_head": str(child.pk), "old_head_relation": c.Relation.SPOUSE})
+    assert response.status_code == 302
+    household_a.refresh_from_db()
+    assert household_a.head_id_number == child.person.id_number
