@@ -1,12 +1,21 @@
 """The one NinjaAPI: every app's router is mounted here."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
 from sunshine.registry.api import router as registry_router
 
+
+class ReadableJSONRenderer(JSONRenderer):
+    """UTF-8 bodies with Chinese as written, not as \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ReadableJSONRenderer(),
     title="Sunshine 阳光扶贫 API",
     version="1",
     auth=api_auth,
