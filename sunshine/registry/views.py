@@ -126,7 +126,7 @@ def household_edit(request: HttpRequest, household_no: str, year: int) -> HttpRe
         else:
             messages.success(request, _("已保存"))
             return redirect(f"{record.household.get_absolute_url()}?year={year}")
-    return render(request, "registry/household_year_form.html", {"form": form, "record": record})
+    return render(request, "form_page.html", {"form": form, "record": record, "title": _("编辑户信息")})
 
 
 @login_required
@@ -142,7 +142,7 @@ def member_create(request: HttpRequest, household_no: str, year: int) -> HttpRes
         else:
             messages.success(request, _("已添加成员"))
             return redirect(f"{record.household.get_absolute_url()}?year={year}")
-    return render(request, "registry/member_form.html", {"form": form, "record": record, "member": None})
+    return render(request, "form_page.html", {"form": form, "record": record, "title": _("添加成员")})
 
 
 @login_required
@@ -160,8 +160,10 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
             "masked": show_id_number(request.user, member.person.id_number)}
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
-        if not fields.get("id_number"):
-            fields["id_number"] = member.person.id_number
+        # Masked readers never saw these two; blank means "unchanged".
+        for name in ("id_number", "birth_date"):
+            if not fields.get(name):
+                fields[name] = getattr(member.person, name)
         try:
             services.update_member(actor=request.user, member=member, **fields)
         except ValidationError as exc:
@@ -169,7 +171,7 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存"))
             return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
-    return render(request, "registry/member_form.html", {"form": form, "record": record, "member": member})
+    return render(request, "form_page.html", {"form": form, "record": record, "title": _("编辑成员")})
 
 
 @login_required
@@ -190,4 +192,4 @@ def household_change_head(request: HttpRequest, household_no: str, year: int) ->
         else:
             messages.success(request, _("已更换户主"))
             return redirect(f"{record.household.get_absolute_url()}?year={year}")
-    return render(request, "registry/change_head_form.html", {"form": form, "record": record})
+    return render(request, "form_page.html", {"form": form, "record": record, "title": _("更换户主")})
