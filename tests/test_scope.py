@@ -47,7 +47,9 @@ def fill(route: str, values: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def target(household_a, household_b):
+def target(users, household_a, household_b):
+    from sunshine.registry.models import ImportJob
+
     member_b = household_b.members.exclude(relation=c.Relation.HEAD).first()
     return {
         "household_no": household_b.household.household_no,
@@ -55,6 +57,7 @@ def target(household_a, household_b):
         "member_id": str(member_b.pk),
         "id": str(member_b.pk),
         "code": f.VILLAGE_B,
+        "job_id": str(ImportJob.objects.create(user=users["clerk_b"]).pk),  # an import job is its creator's
     }
 
 
@@ -139,8 +142,11 @@ def all_get_urls(target_a: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize("role", ["clerk", "township", "analyst"])
 def test_masked_roles_never_receive_a_full_id_number(client: Client, users, household_a, role):
     member_a = household_a.members.exclude(relation=c.Relation.HEAD).first()
+    from sunshine.registry.models import ImportJob
+
+    job = ImportJob.objects.create(user=users[role], status=ImportJob.Status.DONE)
     target_a = {"household_no": household_a.household.household_no, "year": "2020", "member_id": str(member_a.pk),
-                "id": str(member_a.pk), "code": f.VILLAGE_A}
+                "id": str(member_a.pk), "code": f.VILLAGE_A, "job_id": str(job.pk)}
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

@@ -176,3 +176,6 @@ class MemberYear(TimeStampedModel):
             ),
         ]
 
+
+
+from sunshine.registry.models_transfer import ImportJob  # noqa: E402, F401  (registered with this app)

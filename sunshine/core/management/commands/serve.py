@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +34,16 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
     App().run()
 
 
+def start_worker() -> subprocess.Popen[bytes] | None:
+    """The background worker for imports (django-tasks' db_worker), as a child process of this one.
+    Not started when the task backend is not the database (e.g. the immediate backend)."""
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if not backend.startswith("django_tasks_db."):
+        return None
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "sunshine.cli", "db_worker", "--no-reload", "--verbosity", "0"])
+
+
 class Command(BaseCommand):
     help = "用生产级服务器(gunicorn)运行网站。Run the site with a production server."
 
@@ -39,6 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=int(os.environ.get("SUNSHINE_WORKERS", "2")))
+        parser.add_argument("--no-task-worker", action="store_true", help="不启动后台任务进程 (db_worker)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
@@ -50,4 +63,10 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"阳光扶贫 Sunshine: http://{host}:{options['port']}/"))
         self.stdout.flush()
-        run_gunicorn(host, options["port"], options["workers"])
+        worker = None if options["no_task_worker"] else start_worker()
+        try:
+            run_gunicorn(host, options["port"], options["workers"])
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)

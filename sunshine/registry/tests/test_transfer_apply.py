@@ -1,0 +1,368 @@
+"""apply_registry: round trip with a demo region, idempotent re-import, updates with history, partial
+imports, all-or-nothing, scope, members removed, heads changed and people moved between households."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from sunshine.core.choices import Role
+from sunshine.core.models import Division
+from sunshine.registry import choices as c
+from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
+from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES
+from sunshine.registry.transfer.export import export_year
+from sunshine.registry.transfer.pipeline import ImportFiles, import_registry
+from sunshine.registry.transfer.readers import read_table
+from sunshine.registry.transfer.validate import validate_registry
+from sunshine.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+HISTORY = (Household, HouseholdYear, Person, MemberYear, VillageYear, Division)
+
+
+def history_counts() -> dict[str, int]:
+    return {m.__name__: m.history.count() for m in HISTORY}
+
+
+def registry_counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (Household, HouseholdYear, Person, MemberYear, VillageYear))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], fields: list[str] | None = None) -> Path:
+    fields = fields or list(rows[0])
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def run(paths: dict[str, Path], actor: Any, *, partial: bool = False, villages: bool = False, year: int = 2020):
+    files = ImportFiles(paths["households"], paths["members"], paths["villages"] if villages else None)
+    return import_registry(files, actor=actor, partial=partial, year=year).result
+
+
+def wipe_synthetic(county6: str = "320321") -> None:
+    """Everything the demo generated (divisions, registry rows, history): an empty registry."""
+    from sunshine.demo.db import delete_synthetic
+
+    delete_synthetic(county6)
+    assert registry_counts() == (0, 0, 0, 0, 0)
+
+
+def xlsx_values(path: Path) -> list[list[list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+
+
+# ---- round trip with a demo region ----
+
+@pytest.fixture
+def demo(db):
+    from sunshine.demo.generator import generate_region
+
+    generate_region(households=300, seed=1)
+    return f.make_user("county_admin", Role.ADMIN, "320000000000")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_round_trip_export_import_export_gives_identical_files(demo, tmp_path, fmt):
+    first = export_year(2020, tmp_path / "first", fmt, unmasked=True)
+    counts = registry_counts()
+    hy = HouseholdYear.objects.filter(year=2020).count()
+    members = MemberYear.objects.filter(year=2020).count()
+    wipe_synthetic()
+
+    result = run(first, demo, villages=True)
+    assert result.written and not result.errors
+    assert result.households_created == hy and result.members_created == members
+    assert result.villages_created == VillageYear.objects.count() > 0
+    assert HouseholdYear.objects.count() == hy < counts[1]  # only the year exported
+
+    second = export_year(2020, tmp_path / "second", fmt, unmasked=True)
+    for name in ("households", "members", "villages"):
+        if fmt == "xlsx":
+            assert xlsx_values(first[name]) == xlsx_values(second[name]), name
+        else:
+            assert filecmp.cmp(first[name], second[name], shallow=False), name
+
+
+def test_identical_reimport_changes_nothing(demo, tmp_path):
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    wipe_synthetic()
+    run(paths, demo, villages=True)
+    before, rows = history_counts(), registry_counts()
+    stamps = set(HouseholdYear.objects.values_list("updated_at", flat=True))
+
+    result = run(paths, demo, villages=True)
+    assert result.written and not result.errors
+    assert result.households_created == result.households_updated == 0
+    assert result.households_unchanged == HouseholdYear.objects.count()
+    assert result.members_written == result.members_deleted == result.villages_written == 0
+    assert history_counts() == before and registry_counts() == rows
+    assert set(HouseholdYear.objects.values_list("updated_at", flat=True)) == stamps
+
+
+def test_first_import_writes_one_history_row_per_row_with_the_actor(demo, tmp_path):
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    wipe_synthetic()
+    run(paths, demo, villages=True)
+    for model in (Household, HouseholdYear, Person, MemberYear, VillageYear):
+        history = model.history.all()
+        assert history.count() == model.objects.count(), model
+        assert set(history.values_list("history_user_id", "history_type").distinct()) == {(demo.pk, "+")}
+    record = HouseholdYear.objects.first()
+    assert [h.history_type for h in record.history.all()] == ["+"]
+    assert record.history.first().wage_income == record.wage_income
+
+
+# ---- small files made from the test region ----
+
+@pytest.fixture
+def files(users, household_a, household_b, tmp_path):
+    """The 2020 files of the test region (households A and B), in full."""
+    return export_year(2020, tmp_path / "files", "csv", unmasked=True)
+
+
+def edit(path: Path, change) -> Path:
+    rows = read_csv(path)
+    rows = [r for r in (change(dict(r)) for r in rows) if r is not None]
+    return write_csv(path, rows, list(read_csv(path)[0]))
+
+
+def test_a_changed_value_updates_in_place_with_one_history_row(users, files, household_a):
+    county = users["county"]
+    before = history_counts()
+    no = household_a.household.household_no
+
+    def richer(row):
+        if row["户编号"] == no:
+            row["工资性收入"] = "15000.00"
+        return row
+
+    edit(files["households"], richer)
+    result = run(files, county)
+    assert (result.households_updated, result.households_unchanged, result.households_created) == (1, 1, 0)
+    record = HouseholdYear.objects.get(pk=household_a.pk)
+    assert record.wage_income == Decimal("15000.00")
+    after = history_counts()
+    assert after["HouseholdYear"] == before["HouseholdYear"] + 1
+    assert {k: v for k, v in after.items() if k != "HouseholdYear"} == \
+        {k: v for k, v in before.items() if k != "HouseholdYear"}
+    latest = record.history.first()
+    assert (latest.history_type, latest.history_user_id, latest.wage_income) == ("~", county.pk, Decimal("15000.00"))
+
+
+def test_a_member_left_out_is_removed_and_a_new_one_added(users, files, household_a):
+    no = household_a.household.household_no
+    gone = household_a.members.exclude(relation=c.Relation.HEAD).select_related("person").first()
+    newcomer = f.new_id(male=False)
+
+    rows = read_csv(files["members"])
+    kept = [r for r in rows if r["身份证号"] != gone.person.id_number]
+    baby = dict(next(r for r in kept if r["户编号"] == no and r["与户主关系"] == "子女"))
+    baby.update({"姓名": "新成员", "身份证号": newcomer, "性别": "女", "出生日期": "1970-05-17"})
+    write_csv(files["members"], [*kept, baby])
+
+    result = run(files, users["county"])
+    assert (result.members_created, result.members_deleted, result.households_updated) == (1, 1, 1)
+    people = set(MemberYear.objects.filter(household_year=household_a).values_list("person__id_number", flat=True))
+    assert gone.person.id_number not in people and newcomer in people
+    assert MemberYear.history.filter(history_type="-", id=gone.pk, history_user=users["county"]).exists()
+
+
+def test_head_swapped_within_a_household_and_person_moved_between_households(users, files, household_a,
+                                                                          household_b):
+    a_no, b_no = household_a.household.household_no, household_b.household.household_no
+    a_head = household_a.members.get(relation=c.Relation.HEAD).person
+    a_child = household_a.members.exclude(relation=c.Relation.HEAD).first().person
+    b_head = household_b.members.get(relation=c.Relation.HEAD).person
+
+    def members(row):
+        if row["身份证号"] == a_head.id_number:          # A's head moves to B, as a parent
+            row.update({"户编号": b_no, "与户主关系": "父母"})
+        elif row["身份证号"] == a_child.id_number:       # A's child becomes A's head
+            row["与户主关系"] = "户主"
+        return row
+
+    def households(row):
+        if row["户编号"] == a_no:
+            row.update({"户主姓名": a_child.name, "户主身份证号": a_child.id_number})
+        return row
+
+    edit(files["members"], members)
+    edit(files["households"], households)
+    result = run(files, users["county"])
+    assert not result.errors, result.errors
+    assert result.households_updated == 2
+    head_a = MemberYear.objects.get(household_year=household_a, relation=c.Relation.HEAD)
+    assert head_a.person == a_child
+    moved = MemberYear.objects.get(person=a_head, year=2020)
+    assert moved.household_year_id == household_b.pk and moved.relation == c.Relation.PARENT
+    assert MemberYear.objects.get(household_year=household_b, relation=c.Relation.HEAD).person == b_head
+    assert HouseholdYear.objects.get(pk=household_a.pk).head_id_number == a_child.id_number
+    # A second run of the same files changes nothing.
+    before = history_counts()
+    again = run(files, users["county"])
+    assert again.households_unchanged == 2 and history_counts() == before
+
+
+def _break_member(files: dict[str, Path], household_no: str, spare: str = "") -> None:
+    def bad(row):
+        if row["户编号"] == household_no and row["与户主关系"] != "户主" and row["身份证号"] != spare:
+            row["身份证号"] = row["身份证号"][:-1] + ("0" if row["身份证号"][-1] != "0" else "1")  # checksum
+        return row
+
+    edit(files["members"], bad)
+
+
+def _add_new_household(files: dict[str, Path], household_no: str, village: str) -> str:
+    head_id = f.new_id()
+    hh = read_csv(files["households"])
+    template = dict(hh[0])
+    template.update({"户编号": household_no, "区划代码": village, "户主姓名": "新户主", "户主身份证号": head_id})
+    write_csv(files["households"], [*hh, template])
+    members = read_csv(files["members"])
+    head = dict(next(r for r in members if r["与户主关系"] == "户主"))
+    head.update({"户编号": household_no, "姓名": "新户主", "身份证号": head_id, "性别": "男", "出生日期": "1970-05-17"})
+    write_csv(files["members"], [*members, head])
+    return head_id
+
+
+def test_all_or_nothing_writes_nothing_on_any_error(users, files, household_a):
+    _add_new_household(files, "NEW0001", f.VILLAGE_A)
+    _break_member(files, household_a.household.household_no)
+    before, rows = history_counts(), registry_counts()
+    result = run(files, users["county"])
+    assert not result.written and len(result.errors) == 2  # two children of A with a bad checksum
+    assert {e.column for e in result.errors} == {"身份证号"}
+    assert history_counts() == before and registry_counts() == rows
+    assert not Household.objects.filter(household_no="NEW0001").exists()
+
+
+def test_partial_writes_valid_households_and_skips_a_household_with_one_bad_member(users, files, household_a):
+    _add_new_household(files, "NEW0002", f.VILLAGE_A)
+    no = household_a.household.household_no
+    wage = household_a.wage_income
+
+    def changed(row):
+        row["工资性收入"] = "99999.00"
+        return row
+
+    edit(files["households"], changed)
+    _break_member(files, no)
+    result = run(files, users["county"], partial=True)
+    assert result.written and result.errors
+    assert (result.households_created, result.households_updated, result.households_skipped) == (1, 1, 1)
+    assert Household.objects.filter(household_no="NEW0002").exists()
+    assert HouseholdYear.objects.get(pk=household_a.pk).wage_income == wage   # skipped whole
+    assert HouseholdYear.objects.filter(wage_income=Decimal("99999.00")).count() == 2  # B and the new one
+
+
+def test_clerk_cannot_import_a_household_of_another_village(users, files, household_b):
+    clerk = users["clerk"]  # village A
+    b_no = household_b.household.household_no
+    only_b = {
+        "households": write_csv(files["households"], [r for r in read_csv(files["households"]) if r["户编号"] == b_no]),
+        "members": write_csv(files["members"], [r for r in read_csv(files["members"]) if r["户编号"] == b_no]),
+    }
+    before, rows = history_counts(), registry_counts()
+    result = run(only_b, clerk)
+    assert not result.written
+    assert [(e.row, e.column) for e in result.errors] == [(2, "区划代码")]
+    # A new household in village B, with A's own new household next to it: only A's is written.
+    _add_new_household(only_b, "B-NEW-1", f.VILLAGE_B)
+    _add_new_household(only_b, "A-NEW-1", f.VILLAGE_A)
+    result = run(only_b, clerk, partial=True)
+    assert (result.households_skipped, result.households_created) == (2, 1)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "区划代码"), (3, "区划代码")]
+    assert registry_counts()[:2] == (rows[0] + 1, rows[1] + 1)
+    assert not Household.objects.filter(household_no="B-NEW-1").exists()
+    assert history_counts()["Household"] == before["Household"] + 1
+
+
+def test_household_number_registered_in_another_village_is_refused(users, files, household_b):
+    """A clerk of A cannot take over B's household by importing its 户编号 under village A."""
+    b_no = household_b.household.household_no
+
+    def to_a(row):
+        if row.get("户编号") == b_no and "区划代码" in row:
+            row["区划代码"] = f.VILLAGE_A
+        return row
+
+    edit(files["households"], to_a)
+    result = run(files, users["clerk"], partial=True)
+    assert Household.objects.get(household_no=b_no).village_id == f.VILLAGE_B
+    assert any(e.column == "户编号" and "其他村" in e.message for e in result.errors)
+
+
+def test_actor_who_may_not_edit_is_refused(users, files):
+    parsed = validate_registry(households=read_table(files["households"], HOUSEHOLDS),
+                               members=read_table(files["members"], MEMBERS))
+    from sunshine.registry.transfer.apply import apply_registry
+
+    with pytest.raises(PermissionDenied):
+        apply_registry(parsed, actor=users["supervisor"])
+
+
+def test_partial_skips_both_households_of_a_move_when_one_is_bad(users, files, household_a, household_b):
+    """A person moved from A to B, and B has an error: A is skipped too (else the person would vanish)."""
+    a_no, b_no = household_a.household.household_no, household_b.household.household_no
+    mover = household_a.members.exclude(relation=c.Relation.HEAD).first().person
+
+    def move(row):
+        if row["身份证号"] == mover.id_number:
+            row["户编号"] = b_no
+        return row
+
+    edit(files["members"], move)
+    _break_member(files, b_no, spare=mover.id_number)   # B's own child gets a bad checksum
+    result = run(files, users["county"], partial=True)
+    assert result.households_skipped == 2 and result.households_updated == 0
+    assert MemberYear.objects.get(person=mover, year=2020).household_year_id == household_a.pk
+    assert any(e.column == "户编号" and a_no and "一并跳过" in e.message for e in result.errors)
+
+
+def test_village_file_creates_township_and_village(users, files, tmp_path):
+    village_rows = read_csv(files["villages"]) if files["villages"].stat().st_size else []
+    header = [col.header for col in VILLAGES]
+    new = {h: "" for h in header}
+    new.update({"区划代码": "320321199001", "年度": "2020", "村名": "新建村", "乡镇名称": "新建镇",
+                "村集体经济收入": "52000.00", "省定经济薄弱村": "是"})
+    write_csv(files["villages"], [*village_rows, new], header)
+    result = run(files, users["county"], villages=True)
+    assert result.written and not result.errors, result.errors
+    assert (result.townships_created, result.villages_created) == (1, 1)
+    village = Division.objects.get(code="320321199001")
+    assert village.parent.name == "新建镇" and not village.synthetic
+    assert VillageYear.objects.get(village=village, year=2020).collective_income == Decimal("52000.00")
+    assert Division.history.filter(code="320321199001", history_user=users["county"]).count() == 1
+    assert run(files, users["county"], villages=True).villages_written == 0
+
+
+def test_village_out_of_scope_is_refused(users, files, household_a):
+    a_no = household_a.household.household_no
+    for name in ("households", "members"):
+        write_csv(files[name], [r for r in read_csv(files[name]) if r["户编号"] == a_no])
+    header = [col.header for col in VILLAGES]
+    new = {h: "" for h in header}
+    new.update({"区划代码": "320321102099", "年度": "2020", "村名": "乙镇新村"})
+    write_csv(files["villages"], [new], header)
+    result = run(files, users["clerk"], villages=True)  # clerk of village A, township 101
+    assert not result.written
+    assert [(e.file, e.column) for e in result.errors] == [("villages.csv", "区划代码")]
+    assert not Division.objects.filter(code="320321102099").exists()

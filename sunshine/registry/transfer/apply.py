@@ -1,0 +1,253 @@
+"""ParsedRegistry → database: upsert keyed by 户编号 and 年度, history with the acting user, all or nothing.
+
+- All or nothing by default: any error (in the files, or found by checks.py: scope, moves) and nothing is
+  written. With ``partial`` the households without errors are written, each whole with its members.
+- Villages first (townships and villages created, VillageYear upserted), then households a chunk at a
+  time: Household by 户编号, Person by 身份证号, HouseholdYear by (household, year), MemberYear by
+  (person, year). A household-year's members become exactly the file's: rows of people no longer in it
+  are deleted (people the file moves to another household are moved, keeping their row).
+- Only rows whose values differ are written (compared in memory), each with one history row, so
+  importing the same file twice changes nothing the second time.
+- One transaction for the whole import; a fixed number of queries per chunk of households.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sunshine.core.models import User
+from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person
+from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
+from sunshine.registry.transfer import bulk
+from sunshine.registry.transfer.apply_villages import VillageCounts, apply_villages
+from sunshine.registry.transfer.checks import Key, Plan, Source, check
+from sunshine.registry.transfer.model import ImportResult, ParsedRegistry, RowError
+from sunshine.registry.transfer.sync import Changes, Stamp, Table
+
+CHUNK_HOUSEHOLDS = 5000
+Progress = Callable[[int, int], None]
+
+HOUSEHOLD = Table(Household, ("household_no", "village_id"))
+PERSON = Table(Person, ("id_number", "name", "gender", "birth_date"))
+HOUSEHOLD_YEAR = Table(HouseholdYear, ("household_id", "year", "head_name", "head_id_number",
+                                       *HOUSEHOLD_YEAR_FIELDS))
+MEMBER_YEAR = Table(MemberYear, ("household_year_id", "person_id", "year", *MEMBER_YEAR_FIELDS))
+RELATION = MEMBER_YEAR.fields.index("relation")
+
+
+@dataclass
+class ApplyResult(ImportResult):
+    """ImportResult with the finer counts the page and the CLI show."""
+
+    members_created: int = 0
+    members_updated: int = 0
+    members_deleted: int = 0
+    persons_created: int = 0
+    persons_updated: int = 0
+    townships_created: int = 0
+    villages_created: int = 0
+
+    def summary(self) -> str:
+        """One Chinese sentence: what was written (the CLI prints it; the job page shows it)."""
+        if not self.written:
+            return f"未写入任何数据:发现 {len(self.errors)} 处错误"
+        parts = []
+        if self.households_created or self.households_updated or self.households_unchanged:
+            parts.append(f"新增 {self.households_created} 户,更新 {self.households_updated} 户,"
+                         f"未变 {self.households_unchanged} 户;成员新增 {self.members_created}、"
+                         f"更新 {self.members_updated}、删除 {self.members_deleted} 条")
+        if self.villages_written or self.villages_created or self.townships_created:
+            parts.append(f"村年度信息写入 {self.villages_written} 条(新建村 {self.villages_created} 个、"
+                         f"乡镇 {self.townships_created} 个)")
+        text = ";".join(parts) or "没有需要写入的内容"
+        if self.errors:
+            skipped = f",跳过有错误的 {self.households_skipped} 户" if self.households_skipped else ",有错误的行已跳过"
+            text += f";发现 {len(self.errors)} 处错误{skipped}"
+        return text
+
+
+def apply_registry(parsed: ParsedRegistry, *, actor: User, partial: bool = False, progress: Progress | None = None,
+                   sources: Mapping[str, Source] | None = None) -> ApplyResult:
+    """Write a validated import. ``sources`` ({"households": RawTable or SourceInfo, ...}) name the files
+    and headers in the errors found here; without them the errors name the kind of file."""
+    if not actor.can_edit_registry:
+        raise PermissionDenied("您的角色不能修改建档立卡数据")
+    plan = check(parsed, actor=actor, partial=partial, sources=sources)
+    errors = sorted([*parsed.errors, *plan.errors], key=lambda e: (e.file, e.sheet, e.row, e.column, e.message))
+    result = ApplyResult(errors=errors)
+    keys = {(h["household_no"], h["year"]) for h in parsed.households}
+    if errors and not partial:
+        return result
+    result.households_skipped = len(keys & plan.bad_households)
+    stamp = Stamp(actor.pk, timezone.now())
+    with bulk.large_cache(), transaction.atomic():
+        villages = [v for v in parsed.villages if (v["division_code"], v["year"]) not in plan.bad_villages]
+        counts: VillageCounts = apply_villages(villages, actor=actor, stamp=stamp)
+        result.villages_written = counts.village_years_written
+        result.townships_created, result.villages_created = counts.townships_created, counts.villages_created
+        _write_households(parsed, plan, stamp, result, progress)
+    result.written = True
+    return result
+
+
+def _write_households(parsed: ParsedRegistry, plan: Plan, stamp: Stamp, result: ApplyResult,
+                      progress: Progress | None) -> None:
+    rows = [h for h in parsed.households if (h["household_no"], h["year"]) not in plan.bad_households]
+    rows.sort(key=lambda h: h["year"])  # stable: file order within a year; a later year's values win
+    plan.village_of = {h["household_no"]: h["division_code"] for h in rows}  # the latest written year's
+    members: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for m in parsed.members:
+        members[(m["household_no"], m["year"])].append(m)
+    # Heads who stop being heads (or move) lose the title first, so that no household has two heads
+    # at any moment; their rows are then written with the file's values like any other.
+    bulk.set_value(MemberYear, "relation", "other", sorted(plan.head_resets))
+    writer = _ChunkWriter(plan, stamp, result)
+    total = len(rows)
+    for start in range(0, total, CHUNK_HOUSEHOLDS):
+        chunk = rows[start:start + CHUNK_HOUSEHOLDS]
+        writer.write(chunk, members)
+        if progress is not None:
+            progress(start + len(chunk), total)
+
+
+class _ChunkWriter:
+    def __init__(self, plan: Plan, stamp: Stamp, result: ApplyResult) -> None:
+        self.plan, self.stamp, self.result = plan, stamp, result
+        self.ids = {t.model: bulk.IdAllocator(t.model) for t in (HOUSEHOLD, PERSON, HOUSEHOLD_YEAR, MEMBER_YEAR)}
+        self.hy_values = HOUSEHOLD_YEAR.normaliser()
+        self.my_values = MEMBER_YEAR.normaliser()
+
+    def _new_ids(self, table: Table, n: int) -> Callable[[], int]:
+        taken = iter(self.ids[table.model].take(n))
+        return lambda: next(taken)
+
+    def write(self, chunk: list[dict[str, Any]], members: Mapping[Key, list[dict[str, Any]]]) -> None:
+        changed: set[Key] = set()
+        keys = [(h["household_no"], h["year"]) for h in chunk]
+        years = sorted({year for _, year in keys})
+        rows = [m for key in keys for m in members.get(key, ())]
+
+        household_ids, households = self._households(chunk, keys, changed)
+        person_ids, persons = self._persons(rows, changed)
+        hy_ids, created, household_years = self._household_years(chunk, household_ids, years, changed)
+        member_years = self._member_years(rows, keys, hy_ids, person_ids, years, changed)
+        for c in (households, persons, household_years, member_years):
+            c.flush(self.stamp)
+
+        r = self.result
+        r.households_created += len(created)
+        r.households_updated += len(changed - created)
+        r.households_unchanged += len(set(keys) - changed - created)
+
+    def _households(self, chunk: list[dict[str, Any]], keys: list[Key],
+                    changed: set[Key]) -> tuple[dict[str, int], Changes]:
+        changes = Changes(HOUSEHOLD)
+        known = self.plan.households
+        numbers = list(dict.fromkeys(no for no, _ in keys))
+        new_id = self._new_ids(HOUSEHOLD, sum(no not in known for no in numbers))
+        ids: dict[str, int] = {}
+        for no in numbers:
+            record = known.get(no)
+            existing = (record[0], record[1], record[2], no, record[3]) if record else None
+            pk = changes.sync(existing, (no, self.plan.village_of[no]), new_id)
+            ids[no] = pk
+            if existing is None or existing[4] != self.plan.village_of[no]:
+                # Later chunks (other years of this household) see it as it is now.
+                known[no] = (pk, record[1] if record else self.stamp.now, self.stamp.now, self.plan.village_of[no])
+        touched = {r[0] for r in changes.inserts} | {r[0] for r in changes.updates}
+        changed.update(k for k in keys if ids[k[0]] in touched)
+        return ids, changes
+
+    def _persons(self, rows: list[dict[str, Any]], changed: set[Key]) -> tuple[dict[str, int], Changes]:
+        changes = Changes(PERSON)
+        wanted: dict[str, dict[str, Any]] = {}
+        for m in rows:  # in year order: a person's latest year gives the name
+            wanted[m["id_number"]] = m
+        existing = {r[3]: r for r in Person.objects.filter(id_number__in=bulk.any_of(wanted)).values_list(
+            *PERSON.select())}
+        new_id = self._new_ids(PERSON, len(wanted.keys() - existing.keys()))
+        ids = {number: changes.sync(existing.get(number), (number, m["name"], m.get("gender") or "",
+                                                           m.get("birth_date")), new_id)
+               for number, m in wanted.items()}
+        self.result.persons_created += len(changes.inserts)
+        self.result.persons_updated += len(changes.updates)
+        touched = {r[0] for r in changes.inserts} | {r[0] for r in changes.updates}
+        if touched:
+            changed.update((m["household_no"], m["year"]) for m in rows if ids[m["id_number"]] in touched)
+        return ids, changes
+
+    def _household_years(self, chunk: list[dict[str, Any]], household_ids: dict[str, int], years: list[int],
+                         changed: set[Key]) -> tuple[dict[Key, int], set[Key], Changes]:
+        changes = Changes(HOUSEHOLD_YEAR)
+        existing = {(r[3], r[4]): r for r in HouseholdYear.objects.filter(
+            household_id__in=bulk.any_of(household_ids.values(), "int"), year__in=years,
+        ).values_list(*HOUSEHOLD_YEAR.select())}
+        new_id = self._new_ids(HOUSEHOLD_YEAR, sum((household_ids[h["household_no"]], h["year"]) not in existing
+                                                   for h in chunk))
+        ids: dict[Key, int] = {}
+        created: set[Key] = set()
+        for h in chunk:
+            key = (h["household_no"], h["year"])
+            record = existing.get((household_ids[key[0]], key[1]))
+            values = self.hy_values({**h, "household_id": household_ids[key[0]]})
+            before = len(changes.updates)
+            ids[key] = changes.sync(record, values, new_id)
+            if record is None:
+                created.add(key)
+            elif len(changes.updates) > before:
+                changed.add(key)
+        return ids, created, changes
+
+    def _member_years(self, rows: list[dict[str, Any]], keys: list[Key], hy_ids: dict[Key, int],
+                      person_ids: dict[str, int], years: list[int], changed: set[Key]) -> Changes:
+        changes = Changes(MEMBER_YEAR)
+        query = MemberYear.objects.filter(
+            Q(household_year_id__in=bulk.any_of(hy_ids.values(), "int"))
+            | Q(person_id__in=bulk.any_of(person_ids.values(), "int"), year__in=years))
+        existing: dict[tuple[int, int], tuple[Any, ...]] = {}
+        resets = self.plan.head_resets
+        key_of_hy = {pk: key for key, pk in hy_ids.items()}
+        for r in query.values_list(*MEMBER_YEAR.select(), "person__id_number"):
+            *row, number = r
+            if row[0] in resets:  # compare with the relation the row had before the import
+                row[3 + RELATION] = resets[row[0]]
+            row = tuple(row)
+            hy = row[3]
+            if hy in key_of_hy and (number, row[5]) not in self.plan.file_members:
+                changes.deletes.append(row)  # no longer a member of this household-year
+                changed.add(key_of_hy[hy])
+            else:
+                existing[(row[4], row[5])] = row
+        new_id = self._new_ids(MEMBER_YEAR, sum((person_ids[m["id_number"]], m["year"]) not in existing
+                                                for m in rows))
+        for m in rows:
+            key = (m["household_no"], m["year"])
+            values = self.my_values({**m, "household_year_id": hy_ids[key], "person_id": person_ids[m["id_number"]]})
+            record = existing.get((values[1], values[2]))
+            before = len(changes.updates)
+            changes.sync(record, values, new_id)
+            if record is None or len(changes.updates) > before:
+                changed.add(key)
+                if record is not None and record[3] in key_of_hy:
+                    changed.add(key_of_hy[record[3]])  # moved out of another household of this chunk
+        r = self.result
+        r.members_created += len(changes.inserts)
+        r.members_updated += len(changes.updates)
+        r.members_deleted += len(changes.deletes)
+        r.members_written += len(changes.inserts) + len(changes.updates)
+        return changes
+
+
+def error_rows(errors: list[RowError]) -> list[tuple[str, str, int, str, str, str]]:
+    """Errors as the rows of the error report (ID numbers masked, as write_errors writes them)."""
+    from sunshine.core.ids import mask_text
+
+    return [(e.file, e.sheet, e.row, e.column, mask_text(e.value), mask_text(e.message)) for e in errors]

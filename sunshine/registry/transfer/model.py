@@ -1,0 +1,83 @@
+"""The shapes passed between reading, validating and writing an import.
+
+Notes from the read/validate side (helper "read"), for apply.py and the callers:
+- readers.read_table raises TransferFileError (Chinese message) for a file it cannot read at all
+  (unknown extension, corrupt workbook, undecodable CSV); everything else becomes RowErrors.
+- RawTable.header_row / duplicate_headers were added: the spreadsheet row holding the headers (1 unless
+  title rows precede it) and headers that name a field already named by an earlier column.
+- ParsedRegistry lists hold only rows whose key parsed (households/members: 户编号 and 年度; villages:
+  区划代码 and 年度); a row without a usable key appears only in errors. Empty cells are None in the typed
+  rows (write "" into CharFields, the model default for member_status). Members' gender and birth_date
+  are filled from the ID number when empty. Money is Decimal quantized to 0.01.
+- ParsedRegistry.bad_villages was added: (division_code, year) of village rows with an error; skip them in
+  partial mode. A household whose village comes only from a bad village row is itself reported (bad).
+- With an error in the columns of any file (a required column missing, a column named twice) the result
+  holds those errors only and empty lists: the files are rejected whole, even with --partial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class TransferFileError(ValueError):
+    """A file that cannot be read at all; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One row of an error report (data-dictionary.md "Error reports")."""
+
+    file: str          # file name as given (basename)
+    sheet: str         # "" for CSV and Parquet
+    row: int           # as a spreadsheet shows it: header = 1, first data row = 2
+    column: str        # the header as written in the file (Chinese or English); 户编号 for whole-row errors
+    value: str         # the offending cell as text ("" when empty); ID numbers in it are masked on output
+    message: str       # Chinese, says what is allowed
+
+    ERROR_HEADERS = ("文件", "工作表", "行", "列", "值", "说明")
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text, headers mapped to English field names."""
+
+    file: str
+    sheet: str
+    fields: list[str]                      # English field names, in file order
+    headers: dict[str, str]                # field → header as written in the file
+    rows: list[dict[str, str | None]]      # one dict per data row; empty cell → None
+    row_numbers: list[int]                 # spreadsheet row number of each row
+    unknown_headers: list[str] = field(default_factory=list)   # reported (as errors? no: as warnings) and ignored
+    duplicate_headers: list[str] = field(default_factory=list)  # a second column for a field: an error
+    header_row: int = 1                    # spreadsheet row of the headers (title rows may precede it)
+
+
+@dataclass
+class ParsedRegistry:
+    """Typed, validated rows ready to write, and every error found."""
+
+    households: list[dict[str, Any]]       # typed values by field name (households.csv), plus "_row"
+    members: list[dict[str, Any]]          # typed values by field name (members.csv), plus "_row"
+    villages: list[dict[str, Any]]         # typed values (villages.csv), plus "_row"
+    errors: list[RowError]
+    bad_households: set[tuple[str, int]]   # (household_no, year) with any error in it or its members
+    warnings: list[str] = field(default_factory=list)
+    bad_villages: set[tuple[str, int]] = field(default_factory=set)  # (division_code, year) with an error
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportResult:
+    households_created: int = 0
+    households_updated: int = 0
+    households_unchanged: int = 0
+    households_skipped: int = 0            # bad households not written (partial mode)
+    members_written: int = 0
+    villages_written: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False                  # False when nothing was written (errors and not partial)
