@@ -40,8 +40,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "sunshine.core",
     "sunshine.registry",
+    "sunshine.policy",
+    "sunshine.assessment",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +152,12 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# Background jobs (imports): django-tasks with the database backend; `sunshine serve` starts a db_worker.
+# Tests use django_tasks.backends.immediate.ImmediateBackend (runs the task inside enqueue()).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Uploads smaller than this (all files together) are imported within the request instead of queued.
+SUNSHINE_IMPORT_SYNC_BYTES = int(os.environ.get("SUNSHINE_IMPORT_SYNC_BYTES", str(2 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

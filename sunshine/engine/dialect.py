@@ -1,0 +1,99 @@
+"""What differs between SQL dialects, in one place, and the literals the generated SQL embeds.
+
+The SQL of sunshine.engine.assessment is plain ANSI except for the expressions built here. DuckDB is the
+only dialect so far; a Spark dialect overrides these methods (collect_list/array_join for the ordered
+aggregates, ``div`` for integer division, format_string for printf) and sqlglot handles the rest.
+Output criteria and results are TINYINT ranks; the runner turns them into words, so no dialect has to
+build those strings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+
+class Dialect:
+    name = "duckdb"
+
+    def string_agg(self, expr: str, separator: str, order_by: str) -> str:
+        """Non-null values of ``expr`` joined with ``separator`` in ``order_by`` order (NULL when none)."""
+        return f"string_agg({expr}, {string_literal(separator)} ORDER BY {order_by})"
+
+    def list_agg(self, expr: str, order_by: str, where: str) -> str:
+        """A list of ``expr`` over the rows where ``where`` holds, ordered (NULL when none)."""
+        return f"list({expr} ORDER BY {order_by}) FILTER (WHERE {where})"
+
+    def empty_string_list(self) -> str:
+        return "CAST([] AS VARCHAR[])"
+
+    def fen(self, yuan: str) -> str:
+        """A DECIMAL(·, 2) amount of yuan as BIGINT fen, exactly. Kept within DECIMAL(18, ·) so that DuckDB
+        computes on 64-bit integers (a wider decimal is five times slower)."""
+        return f"CAST(CAST({yuan} AS DECIMAL(18, 2)) * CAST(100 AS DECIMAL(3, 0)) AS BIGINT)"
+
+    def yuan(self, fen: str) -> str:
+        """BIGINT fen as DECIMAL(18, 2) yuan, exactly."""
+        return f"(CAST({fen} AS DECIMAL(16, 0)) * CAST(0.01 AS DECIMAL(2, 2)))"
+
+    def int_div(self, numerator: str, denominator: str) -> str:
+        """Integer division truncating toward zero."""
+        return f"({numerator} // {denominator})"
+
+    def decimal_text(self, expr: str) -> str:
+        """A DECIMAL(p, 2) as written: 150000.00 → '150000.00'."""
+        return f"CAST({expr} AS VARCHAR)"
+
+    def int_text(self, expr: str) -> str:
+        return f"CAST({expr} AS VARCHAR)"
+
+    def percent_text(self, numerator: str, denominator: str) -> str:
+        """100 × numerator / denominator with two decimals: '98.50'."""
+        return f"printf('%.2f', 100.0 * {numerator} / {denominator})"
+
+    def age_on(self, birth_date: str, year: int, month: int, day: int) -> str:
+        """Completed years on month/day of ``year`` (NULL when the birth date is unknown)."""
+        return (
+            f"({year} - year({birth_date}) - CASE WHEN month({birth_date}) > {month} OR "
+            f"(month({birth_date}) = {month} AND day({birth_date}) > {day}) THEN 1 ELSE 0 END)"
+        )
+
+    def starts_with(self, column: str, prefix: str) -> str:
+        if not prefix.isdigit():
+            raise ValueError(f"a division prefix is digits only: {prefix!r}")
+        return f"{column} LIKE '{prefix}%'"
+
+
+DUCKDB = Dialect()
+
+
+def string_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def decimal_literal(value: Decimal | int) -> str:
+    """An exact numeric literal (a DECIMAL in DuckDB and Spark): 0.97, 180000.00."""
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return format(number, "f")
+
+
+def in_list(values: Iterable[str]) -> str:
+    return "(" + ", ".join(string_literal(v) for v in values) + ")"
+
+
+def label_of(expr: str, labels: Mapping[str, str]) -> str:
+    """The Chinese label of a code column; an unknown code is shown as it is."""
+    whens = " ".join(f"WHEN {string_literal(k)} THEN {string_literal(v)}" for k, v in labels.items())
+    return f"CASE {expr} {whens} ELSE {expr} END"
+
+
+def rank(expr: str) -> str:
+    """A state rank (0 pass, 1 missing, 2 fail) or result rank (0 meets, 1 incomplete, 2 fails) as output:
+    a TINYINT; the runner turns ranks into their words (sunshine.engine.assessment.labelled)."""
+    return f"CAST({expr} AS TINYINT)"
+
+
+def yes_no_state(column: str) -> str:
+    """A 是/否 indicator as a state rank: 是 passes, 否 fails, empty is missing."""
+    return f"CASE WHEN {column} THEN 0 WHEN NOT {column} THEN 2 ELSE 1 END"
