@@ -10,6 +10,14 @@ builds the tables, runs the engine's household SQL on DuckDB, and reports second
 (sunshine.engine.reference) over the first ``--loop`` households, checks that both give the same rows,
 and compares the time per household. Targets: 1,000,000 households in under 60 s and 4 GB, and the
 engine at least 20× faster per household than the loop.
+
+Both sides start from the same input, the Arrow snapshot tables: the engine's time covers registering
+them, running the SQL and fetching the result table; the loop's time covers turning its households' and
+members' Arrow rows into Python dicts (``to_pylist()``), grouping the members by household in a dict, and
+assessing each household. The 20× target is judged on that "from the same snapshot" ratio, because a
+per-household loop fed with the registry snapshot has to do that conversion and grouping itself, so leaving
+it out would compare the engine's whole job with only part of the loop's. The "criteria only" ratio (the
+loop timed from ready-made dicts, grouping included) is printed as well, for reference.
 """
 
 from __future__ import annotations
@@ -151,29 +159,39 @@ def _child(households: int, loop: int, seed: int) -> dict[str, object]:
     engine_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    # The loop: the first ``loop`` households (and their members) as Python dicts.
+    # The loop's input: the first ``loop`` households and their members, still as Arrow tables of the
+    # snapshot (cutting them out is not timed: it only sizes the loop's snapshot).
     loop = min(loop, households)
+    loop_hh = hh.slice(0, loop)
+    last = loop_hh.column("household_no")[-1].as_py()
+    loop_members = members.filter(pc.less_equal(members.column("household_no"), last))
+    # Timed from the same snapshot as the engine: Arrow rows -> Python dicts, then the per-household loop
+    # (reference.assess_households groups the member dicts by household_no, then assesses one at a time).
     started = time.perf_counter()
-    hh_rows = hh.slice(0, loop).to_pylist()
-    last = hh_rows[-1]["household_no"]
-    member_rows = members.filter(pc.less_equal(members.column("household_no"), last)).to_pylist()
-    to_dicts_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    hh_rows = loop_hh.to_pylist()
+    member_rows = loop_members.to_pylist()
+    converted = time.perf_counter()
     expected = reference.assess_households(hh_rows, member_rows, params, YEAR)
-    loop_seconds = time.perf_counter() - started
+    finished = time.perf_counter()
+    loop_seconds = finished - started  # from the same snapshot
+    criteria_seconds = finished - converted  # criteria only: grouping and assessing the ready-made dicts
     engine_part = result.filter(pc.less_equal(result.column("household_no"), last)).sort_by("household_no").to_pylist()
 
     engine_us = engine_seconds / households * 1e6
     loop_us = loop_seconds / loop * 1e6
+    criteria_us = criteria_seconds / loop * 1e6
     counts = result.group_by("result").aggregate([("result", "count")]).to_pylist()
     return {
         "households": households, "members": members.num_rows, "assessed": result.num_rows,
         "results": {r["result"]: r["result_count"] for r in counts},
         "build_seconds": round(build_seconds, 2), "engine_seconds": round(engine_seconds, 2),
-        "peak_mb": round(peak_mb), "loop_households": loop, "loop_seconds": round(loop_seconds, 2),
+        "peak_mb": round(peak_mb), "loop_households": loop, "loop_members": loop_members.num_rows,
+        "loop_seconds": round(loop_seconds, 2), "criteria_seconds": round(criteria_seconds, 2),
         "engine_us_per_household": round(engine_us, 2), "loop_us_per_household": round(loop_us, 1),
-        "ratio": round(loop_us / engine_us, 1), "agree": engine_part == expected, "threads": os.cpu_count(),
-        "to_dicts_us_per_household": round(to_dicts_seconds / loop * 1e6, 1),
+        "criteria_us_per_household": round(criteria_us, 1),
+        "ratio": round(loop_us / engine_us, 1), "criteria_ratio": round(criteria_us / engine_us, 1),
+        "agree": engine_part == expected, "threads": os.cpu_count(),
+        "to_dicts_us_per_household": round((converted - started) / loop * 1e6, 1),
     }
 
 
@@ -198,14 +216,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"household assessment benchmark · {os.cpu_count()} CPUs · seed {args.seed}")
     print(f"snapshot: {r['households']:,} households, {r['members']:,} members (built with numpy in "
           f"{r['build_seconds']} s); assessed {r['assessed']:,} (已销户 excluded): {r['results']}")
-    print(f"engine (DuckDB, one SQL statement): {r['engine_seconds']} s, "
-          f"{r['engine_us_per_household']} µs per household")
+    print(f"engine (DuckDB, one SQL statement; from the Arrow snapshot: registration, SQL, result table): "
+          f"{r['engine_seconds']} s, {r['engine_us_per_household']} µs per household")
     print(f"peak memory of the process (ru_maxrss, snapshot included): {r['peak_mb']} MB")
-    print(f"Python loop over {r['loop_households']:,} households: {r['loop_seconds']} s, "
-          f"{r['loop_us_per_household']} µs per household")
-    print(f"  (turning the snapshot rows into those dicts, not counted above: {r['to_dicts_us_per_household']} µs "
-          f"per household)")
-    print(f"engine is {r['ratio']}× faster per household; same results as the loop: {'yes' if r['agree'] else 'NO'}")
+    print(f"Python loop over {r['loop_households']:,} households ({r['loop_members']:,} members), "
+          f"from the same Arrow snapshot: {r['loop_seconds']} s, {r['loop_us_per_household']} µs per household")
+    print(f"  of which Arrow rows -> Python dicts (to_pylist): {r['to_dicts_us_per_household']} µs per household; "
+          f"criteria only (grouping members + assessing the dicts): {r['criteria_seconds']} s, "
+          f"{r['criteria_us_per_household']} µs per household")
+    print(f"engine vs loop, criteria only (loop from ready-made dicts, for reference): {r['criteria_ratio']}× faster "
+          f"per household")
+    print(f"engine vs loop, from the same snapshot (the 20× target): {r['ratio']}× faster per household")
+    print(f"same results as the loop: {'yes' if r['agree'] else 'NO'}")
     scaled = r["engine_seconds"] * 1_000_000 / r["households"]
     failures = []
     if scaled > TARGET_SECONDS:
@@ -213,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     if r["peak_mb"] > TARGET_MB:
         failures.append(f"peak memory above {TARGET_MB} MB")
     if r["ratio"] < TARGET_RATIO:
-        failures.append(f"less than {TARGET_RATIO:.0f}× faster than the loop")
+        failures.append(f"less than {TARGET_RATIO:.0f}× faster than the loop from the same snapshot")
     if not r["agree"]:
         failures.append("engine and loop disagree")
     for failure in failures:
