@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from sunshine.assessment.services import run_assessment
 from sunshine.config.api import api
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
@@ -58,6 +59,8 @@ def target(users, household_a, household_b):
         "id": str(member_b.pk),
         "code": f.VILLAGE_B,
         "job_id": str(ImportJob.objects.create(user=users["clerk_b"]).pk),  # an import job is its creator's
+        "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
+                                     division_code=f.VILLAGE_B).pk),
     }
 
 
@@ -95,6 +98,7 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/members/{member_id}"): {"health": "chronic"},
     ("POST", "/api/households/{household_no}/{year}/members"): {
         "name": "越权成员", "id_number": "11010519491231002X", "relation": "child"},
+    ("POST", "/api/assessment/runs"): {"kind": "households", "year": 2020, "division_code": "320321102001"},
 }
 
 
@@ -146,7 +150,9 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
 
     job = ImportJob.objects.create(user=users[role], status=ImportJob.Status.DONE)
     target_a = {"household_no": household_a.household.household_no, "year": "2020", "member_id": str(member_a.pk),
-                "id": str(member_a.pk), "code": f.VILLAGE_A, "job_id": str(job.pk)}
+                "id": str(member_a.pk), "code": f.VILLAGE_A, "job_id": str(job.pk),
+                "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
+                                             division_code=f.VILLAGE_A).pk)}
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

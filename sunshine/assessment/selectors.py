@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 
+from sunshine.assessment.choices import Kind, Result
 from sunshine.assessment.models import AssessmentRun, CountyAssessment, HouseholdAssessment, VillageAssessment
 from sunshine.core.models import User
 from sunshine.core.scope import in_scope
+from sunshine.registry.models import Household, HouseholdYear
 
 
 def visible_runs(reader: User) -> QuerySet[AssessmentRun]:
@@ -60,3 +64,46 @@ def household_changes(reader: User, before: AssessmentRun, after: AssessmentRun)
         if household_id in old and old[household_id] != result:
             changes.append(Change(no, village, old[household_id], result, explanation))
     return changes
+
+
+def get_run(reader: User, run_id: int) -> AssessmentRun:
+    """A run the reader may see (its scope inside his division or containing it); 404 otherwise."""
+    run = visible_runs(reader).filter(pk=run_id).first()
+    if run is None:
+        raise Http404("评估批次不存在或不在您的管辖范围内")
+    return run
+
+
+def scoped_results(reader: User, run: AssessmentRun, *, result: str | None = None, criterion: str | None = None,
+                   state: str | None = None) -> QuerySet[Any]:
+    """The run's results of its kind (households, villages or counties) inside the reader's scope, filtered
+    by overall result and/or one criterion's state; household rows carry the head name of the run's year."""
+    if run.kind == Kind.HOUSEHOLDS:
+        head = HouseholdYear.objects.filter(household=OuterRef("household_id"), year=run.year).values("head_name")
+        qs: QuerySet[Any] = household_results(reader, run).annotate(head_name=Subquery(head[:1])).order_by(
+            "household__household_no")
+    elif run.kind == Kind.VILLAGES:
+        qs = village_results(reader, run).order_by("village_id")
+    else:
+        qs = county_results(reader, run).order_by("county_id")
+    if result:
+        qs = qs.filter(result=result)
+    if criterion:
+        qs = qs.filter(**{f"criteria__{criterion}": state}) if state else qs.filter(criteria__has_key=criterion)
+    return qs
+
+
+def result_counts(reader: User, run: AssessmentRun) -> dict[str, int]:
+    """Counts by result of the rows the reader sees (the whole run's ``counts`` when it is all in scope)."""
+    if run.division.code.startswith(reader.scope_prefix or "-"):
+        return {"total": 0, **dict.fromkeys(Result.values, 0), **run.counts}
+    tally = dict(scoped_results(reader, run).values_list("result").annotate(n=Count("id")).order_by())
+    return {"total": sum(tally.values()), **{r: tally.get(r, 0) for r in Result.values}}
+
+
+def latest_official_household_result(reader: User, household: Household, year: int) -> HouseholdAssessment | None:
+    """The household's result in the newest official household run of ``year`` that the reader can see."""
+    qs = HouseholdAssessment.objects.filter(
+        household=household, run__year=year, run__official=True, run__kind=Kind.HOUSEHOLDS,
+    ).select_related("run")
+    return in_scope(qs, reader, "household__village__code").order_by("-run__created_at", "-run_id").first()

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
+from sunshine.assessment.api import router as assessment_router
 from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
 from sunshine.registry.api import router as registry_router
@@ -25,3 +26,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/divisions", core_router)
 api.add_router("/", registry_router)
+api.add_router("/assessment", assessment_router)

@@ -8,4 +8,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("sunshine.core.urls")),
     path("", include("sunshine.registry.urls")),
+    path("", include("sunshine.assessment.urls")),
+    path("", include("sunshine.policy.urls")),
 ]

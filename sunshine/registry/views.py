@@ -68,7 +68,13 @@ def household_detail(request: HttpRequest, household_no: str) -> HttpResponse:
     household = record.household
     members = list(selectors.members_of(household_year=record))
     log_full_read(request.user, "household", household_no, request)
+    from sunshine.assessment.selectors import latest_official_household_result
+    from sunshine.assessment.views import criteria_rows
+
+    assessment = latest_official_household_result(request.user, household, record.year)
     return render(request, "registry/household_detail.html", {
+        "assessment": assessment,
+        "assessment_criteria": criteria_rows("households", assessment.criteria) if assessment else [],
         "household": household,
         "record": record,
         "years": selectors.household_year_list(household=household),

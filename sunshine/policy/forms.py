@@ -1,0 +1,55 @@
+"""The form for a new policy standard version: made from a base version with its parameters prefilled."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sunshine.policy.models import PolicyStandard
+from sunshine.policy.parameters import StandardParameters
+
+
+class StandardForm(forms.Form):
+    base_version = forms.ChoiceField(label=_("基于版本"))
+    version = forms.SlugField(label=_("新版本号"), max_length=60)
+    name = forms.CharField(label=_("名称"), max_length=120)
+    year_from = forms.IntegerField(label=_("起始年度"), min_value=2000, max_value=2100)
+    year_to = forms.IntegerField(label=_("终止年度"), min_value=2000, max_value=2100)
+    region_code = forms.CharField(label=_("适用区域代码"), max_length=12, min_length=12)
+    notes = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, base: PolicyStandard | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["base_version"].choices = [
+            (s.version, f"{s.name}({s.version})") for s in PolicyStandard.objects.order_by("-created_at", "-id")]
+        params = base.params if base is not None else StandardParameters()
+        if base is not None:
+            self.initial.setdefault("base_version", base.version)
+            self.initial.setdefault("year_from", base.year_from)
+            self.initial.setdefault("year_to", base.year_to)
+            self.initial.setdefault("region_code", base.region_id)
+        for f in dataclasses.fields(StandardParameters):
+            self.fields[f"p_{f.name}"] = forms.DecimalField(label=f.metadata["label"], help_text=f.metadata["rule"])
+            self.initial.setdefault(f"p_{f.name}", getattr(params, f.name))
+
+    def parameters(self) -> dict[str, Any]:
+        return {name: str(self.cleaned_data[f"p_{name}"]) for name in StandardParameters.names()}
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "base_version": data["base_version"], "changes": self.parameters(), "version": data["version"],
+            "name": data["name"], "year_from": data["year_from"], "year_to": data["year_to"],
+            "region_code": data["region_code"], "notes": data["notes"],
+        }
+
+    def apply_service_errors(self, exc: Any) -> None:
+        for field, messages in exc.message_dict.items():
+            name = field if field in self.fields else None
+            if field.startswith("parameters.") and f"p_{field[11:]}" in self.fields:
+                name = f"p_{field[11:]}"
+            for m in messages:
+                self.add_error(name, m)
