@@ -107,3 +107,17 @@ def latest_official_household_result(reader: User, household: Household, year: i
         household=household, run__year=year, run__official=True, run__kind=Kind.HOUSEHOLDS,
     ).select_related("run")
     return in_scope(qs, reader, "household__village__code").order_by("-run__created_at", "-run_id").first()
+
+
+def latest_official_division_result(
+    reader: User, division_code: str, level: str, year: int
+) -> VillageAssessment | CountyAssessment | None:
+    """A village's or county's result in the newest official run of ``year`` that the reader can see."""
+    if level == "village":
+        qs = in_scope(VillageAssessment.objects.filter(village_id=division_code), reader, "village__code")
+    elif level == "county":
+        qs = in_scope(CountyAssessment.objects.filter(county_id=division_code), reader, "county__code")
+    else:
+        return None
+    return (qs.filter(run__year=year, run__official=True).select_related("run")
+            .order_by("-run__created_at", "-run_id").first())

@@ -38,6 +38,9 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
     division = get_visible_division(request.user, code)
     year = year_from(request)
     children, totals = division_breakdown(reader=request.user, division=division, year=year)
+    from sunshine.assessment.selectors import latest_official_division_result  # the app sits above core
+
+    assessment = latest_official_division_result(request.user, division.code, division.level, year)
     scope_len = len(request.user.scope_prefix or "")
     breadcrumbs = [d for d in division.ancestors() if len(d.prefix) >= scope_len]
     return render(request, "core/division.html", {
@@ -50,4 +53,5 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
         "year": year,
         "years": range(year - 3, year + 2),
         "is_village": division.level == DivisionLevel.VILLAGE,
+        "assessment": assessment,
     })

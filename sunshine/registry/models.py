@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -14,6 +14,14 @@ from sunshine.registry import choices as c
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
 YES_NO = {"null": True, "blank": True}
+
+
+def per_capita_income(total: Decimal | None, active_members: int) -> Decimal | None:
+    """Per-capita disposable income, truncated to the fen as the assessment engine does, so that no page
+    shows 6000.00 for a household that fails H-INC."""
+    if total is None or not active_members:
+        return None
+    return (total / active_members).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 class VillageYear(TimeStampedModel):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sunshine.core.models import User
 from sunshine.core.scope import show_id_number
 from sunshine.registry import choices as c
-from sunshine.registry.models import HouseholdYear, MemberYear
+from sunshine.registry.models import HouseholdYear, MemberYear, per_capita_income
 
 
 def age_on(birth: dt.date | None, on: dt.date) -> int | None:
@@ -45,9 +45,7 @@ def income_breakdown(record: HouseholdYear, members: list[MemberYear]) -> dict[s
     ]
     active = sum(1 for m in members if m.member_status == c.MemberStatus.ACTIVE)
     total = record.disposable_income()
-    per_capita = None
-    if total is not None and active:
-        per_capita = (total / active).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    per_capita = per_capita_income(total, active)
     return {"lines": lines, "total": total, "active": active, "per_capita": per_capita}
 
 

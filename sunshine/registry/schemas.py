@@ -9,7 +9,7 @@ part of the ID number that the mask hides) and only the age is given."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import TextChoices
@@ -19,6 +19,7 @@ from pydantic import ConfigDict
 from sunshine.core.api import PageQuery
 from sunshine.core.scope import show_id_number, show_phone
 from sunshine.registry import choices as c
+from sunshine.registry.models import per_capita_income
 
 if TYPE_CHECKING:
     from sunshine.core.models import User
@@ -273,7 +274,6 @@ class HouseholdDetailOut(HouseholdListItemOut):
 
 # --- filling the Out schemas for one reader -----------------------------------------------------------
 
-CENT = Decimal("0.01")
 
 
 def _or_none(value: str) -> str | None:
@@ -285,12 +285,6 @@ def _age(birth: dt.date | None, today: dt.date | None = None) -> int | None:
         return None
     today = today or dt.date.today()
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def per_capita(disposable: Decimal | None, active_members: int) -> Decimal | None:
-    if disposable is None or active_members <= 0:
-        return None
-    return (disposable / active_members).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def member_out(reader: User, member: MemberYear) -> dict[str, Any]:
@@ -336,7 +330,7 @@ def household_item_out(reader: User, record: HouseholdYear, active_members: int)
         "exit_year": record.exit_year,
         "active_members": active_members,
         "disposable_income": disposable,
-        "per_capita_disposable_income": per_capita(disposable, active_members),
+        "per_capita_disposable_income": per_capita_income(disposable, active_members),
     }
 
 
