@@ -39,8 +39,10 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
     year = year_from(request)
     children, totals = division_breakdown(reader=request.user, division=division, year=year)
     from sunshine.assessment.selectors import latest_official_division_result  # the app sits above core
+    from sunshine.assessment.views import criteria_rows
 
     assessment = latest_official_division_result(request.user, division.code, division.level, year)
+    criteria = criteria_rows(assessment.run.kind, assessment.criteria) if assessment else []
     scope_len = len(request.user.scope_prefix or "")
     breadcrumbs = [d for d in division.ancestors() if len(d.prefix) >= scope_len]
     return render(request, "core/division.html", {
@@ -54,4 +56,5 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
         "years": range(year - 3, year + 2),
         "is_village": division.level == DivisionLevel.VILLAGE,
         "assessment": assessment,
+        "assessment_criteria": criteria,
     })

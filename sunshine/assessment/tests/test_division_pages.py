@@ -17,10 +17,10 @@ def test_village_and_county_pages_show_latest_official_result(client, users, hou
 
     client.force_login(users["township"])
     body = client.get(f"/divisions/{f.VILLAGE_A}/?year=2020").content.decode()
-    assert 'data-testid="assessment"' in body and "V-INC" in body and "未达标" in body
+    assert 'data-testid="assessment"' in body and "村集体经济收入" in body and "未达标" in body
     # the county result lies outside a township reviewer's scope
     client.force_login(users["county"])
     body = client.get(f"/divisions/{f.COUNTY}/?year=2020").content.decode()
-    assert 'data-testid="assessment"' in body and "K-HH" in body
+    assert 'data-testid="assessment"' in body and "建档立卡户达标占比" in body
     # a what-if or another year is not shown
     assert 'data-testid="assessment"' not in client.get(f"/divisions/{f.COUNTY}/?year=2019").content.decode()
