@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.assessment.choices import Kind
+from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.policy.parameters import StandardParameters
 from sunshine.policy.selectors import standards
 
@@ -16,7 +17,9 @@ from sunshine.policy.selectors import standards
 OVERRIDABLE = ("income_line", "village_income_line", "county_household_share", "county_village_share")
 
 
-class RunForm(forms.Form):
+class RunForm(ServiceErrorsMixin, forms.Form):
+    nested_error_prefixes = ("overrides",)
+
     kind = forms.ChoiceField(label=_("评估对象"), choices=Kind.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     standard_version = forms.ChoiceField(label=_("政策标准版本"), required=False)
@@ -45,11 +48,3 @@ class RunForm(forms.Form):
             "standard_version": data["standard_version"] or None, "overrides": self.overrides(),
             "official": not data["what_if"],
         }
-
-    def apply_service_errors(self, exc: Any) -> None:
-        for field, messages in exc.message_dict.items():
-            name = field if field in self.fields else None
-            if field.startswith("overrides.") and f"p_{field[10:]}" in self.fields:
-                name = f"p_{field[10:]}"
-            for m in messages:
-                self.add_error(name, m)

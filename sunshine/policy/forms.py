@@ -8,11 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.policy.models import PolicyStandard
 from sunshine.policy.parameters import StandardParameters
 
 
-class StandardForm(forms.Form):
+class StandardForm(ServiceErrorsMixin, forms.Form):
+    nested_error_prefixes = ("parameters",)
+
     base_version = forms.ChoiceField(label=_("基于版本"))
     version = forms.SlugField(label=_("新版本号"), max_length=60)
     name = forms.CharField(label=_("名称"), max_length=120)
@@ -45,11 +48,3 @@ class StandardForm(forms.Form):
             "name": data["name"], "year_from": data["year_from"], "year_to": data["year_to"],
             "region_code": data["region_code"], "notes": data["notes"],
         }
-
-    def apply_service_errors(self, exc: Any) -> None:
-        for field, messages in exc.message_dict.items():
-            name = field if field in self.fields else None
-            if field.startswith("parameters.") and f"p_{field[11:]}" in self.fields:
-                name = f"p_{field[11:]}"
-            for m in messages:
-                self.add_error(name, m)

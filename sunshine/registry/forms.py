@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.core.ids import InvalidIdNumber, parse_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope
@@ -17,16 +18,6 @@ from sunshine.registry.models import HouseholdYear, MemberYear
 from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ServiceErrorsMixin:
-    """Shows a service's ValidationError on the fields it names."""
-
-    def apply_service_errors(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            target = field if field in self.fields else None  # type: ignore[attr-defined]
-            for message in messages:
-                self.add_error(target, message if target else f"{field}: {message}")  # type: ignore[attr-defined]
 
 
 class HouseholdYearForm(ServiceErrorsMixin, forms.ModelForm):
