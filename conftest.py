@@ -60,3 +60,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (starting one takes about ten seconds)."""
+    from sunshine.engine.spark import local_session
+
+    session = local_session()
+    yield session
+    session.stop()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sunshine.registry",
     "sunshine.policy",
     "sunshine.assessment",
+    "sunshine.comparison",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ComparisonConfig(AppConfig):
+    name = "sunshine.comparison"
+    label = "comparison"
+    verbose_name = "部门数据比对"

@@ -1,0 +1,34 @@
+"""Choice sets of the comparison app. Dataset names, rule codes and severities come from the engine's
+catalogue (sunshine.engine.comparison), declared there once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sunshine.engine.comparison.catalogue import MATCH_LABELS, RULES, SEVERITY_LABELS
+from sunshine.engine.comparison.datasets import DATASETS
+
+DATASET_CHOICES = [(name, d.label) for name, d in DATASETS.items()]
+RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in RULES.items()]
+SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
+MATCH_CHOICES = list(MATCH_LABELS.items())
+
+
+class Engine(models.TextChoices):
+    DUCKDB = "duckdb", "DuckDB"
+    SPARK = "spark", "Spark"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失败")
+
+
+class FindingStatus(models.TextChoices):
+    PENDING = "pending", _("待核实")
+    CONFIRMED = "confirmed", _("核实属实")
+    REJECTED = "rejected", _("核实不属实")
+    RECTIFIED = "rectified", _("已整改")
