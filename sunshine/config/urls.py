@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("sunshine.core.urls")),
     path("", include("sunshine.registry.urls")),
     path("", include("sunshine.assessment.urls")),
+    path("", include("sunshine.comparison.urls")),
     path("", include("sunshine.policy.urls")),
 ]

@@ -1,0 +1,3 @@
+from sunshine.comparison import urls_datasets, urls_runs
+
+urlpatterns = [*urls_datasets.urlpatterns, *urls_runs.urlpatterns]
