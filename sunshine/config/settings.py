@@ -171,3 +171,15 @@ LOGGING = {
 # Demo and test settings: the page size of lists and the API.
 SUNSHINE_PAGE_SIZE = 50
 SUNSHINE_DEFAULT_YEAR = int(os.environ.get("SUNSHINE_DEFAULT_YEAR", "2020"))
+
+# Uploaded attachments (scanned verification pages). Never served directly: views check scope first.
+MEDIA_ROOT = DATA_DIR / "media"
+
+# Cross-department comparison.
+# The HMAC-SHA256 key agreed with departments that send id_hash instead of ID numbers. The default is for the
+# demo and tests only; production sets its own (hex or text) and gives it to the departments out of band.
+SUNSHINE_ID_HASH_KEY = os.environ.get("SUNSHINE_ID_HASH_KEY", "sunshine-demo-id-hash-key-not-for-production")
+# Where `--engine spark` runs: local mode by default, a cluster through its master URL (spark://host:7077).
+SUNSHINE_SPARK_MASTER = os.environ.get("SUNSHINE_SPARK_MASTER", "local[*]")
+# Probabilistic matches below this probability are not used.
+SUNSHINE_MATCH_PROBABILITY = float(os.environ.get("SUNSHINE_MATCH_PROBABILITY", "0.95"))
