@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One command: install what the tests need (Chromium, CJK fonts, PostgreSQL — via apt when missing),
-# then run ruff and the whole suite on SQLite and again on a throw-away PostgreSQL server.
+# One command: install what the tests need via apt when missing (Chromium, CJK fonts, PostgreSQL,
+# Java for Spark), then run ruff and the whole suite on SQLite and again on a throw-away PostgreSQL server.
+# The engine's tests use no database, so the PostgreSQL pass leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -8,6 +9,7 @@ root=$(pwd)
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== apt-get install ${need_apt[*]}"
@@ -45,6 +47,8 @@ start_pg() {
 }
 
 export SUNSHINE_DATA_DIR="$root/var/test"
+# Spark binds to the machine's external address unless told otherwise.
+export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
 mkdir -p "$SUNSHINE_DATA_DIR"
 
 echo "== pytest on SQLite"
@@ -52,4 +56,4 @@ env -u DATABASE_URL .venv/bin/pytest -q "$@"
 
 echo "== pytest on PostgreSQL"
 start_pg
-DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" .venv/bin/pytest -q "$@"
+DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" .venv/bin/pytest -q --ignore=sunshine/engine/tests "$@"

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sunshine.assessment.services import run_assessment
+from sunshine.comparison.tests import factories as cf
 from sunshine.config.api import api
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
@@ -52,7 +53,7 @@ def target(users, household_a, household_b):
     from sunshine.registry.models import ImportJob
 
     member_b = household_b.members.exclude(relation=c.Relation.HEAD).first()
-    return {
+    ids = {
         "household_no": household_b.household.household_no,
         "year": str(household_b.year),
         "member_id": str(member_b.pk),
@@ -62,6 +63,8 @@ def target(users, household_a, household_b):
         "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
                                      division_code=f.VILLAGE_B).pk),
     }
+    cf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
+    return ids
 
 
 def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, users, target, household_b):
@@ -78,7 +81,7 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
     assert checked >= 8
     # Lists show nothing of B, whatever is asked for.
     for url in ("/households/", f"/households/?division={f.VILLAGE_B}", f"/households/?q={target['household_no']}",
-                f"/households/?q={household_b.head_id_number}", "/"):
+                f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/"):
         body = client.get(url, follow=True).content.decode()
         body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
         assert target["household_no"] not in body and household_b.head_name not in body, url
@@ -99,6 +102,8 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/households/{household_no}/{year}/members"): {
         "name": "越权成员", "id_number": "11010519491231002X", "relation": "child"},
     ("POST", "/api/assessment/runs"): {"kind": "households", "year": 2020, "division_code": "320321102001"},
+    ("POST", "/api/comparison/findings/{id}/verify"): {"confirmed": True, "note": "越权核实"},
+    ("POST", "/api/comparison/findings/{id}/rectify"): {"note": "越权整改"},
 }
 
 
@@ -128,7 +133,7 @@ def test_api_routes_of_village_b_are_denied_to_clerk_of_village_a(client: Client
 def test_api_lists_never_show_village_b(client: Client, users, target, household_b):
     client.force_login(users["clerk"])
     for url in ("/api/households", f"/api/households?division={f.VILLAGE_B}", "/api/members",
-                f"/api/households?q={target['household_no']}", "/api/divisions"):
+                f"/api/households?q={target['household_no']}", "/api/divisions", "/api/comparison/findings"):
         response = client.get(url)
         assert response.status_code in {200, *DENIED}, url
         body = response.content.decode()
@@ -153,6 +158,8 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
                 "id": str(member_a.pk), "code": f.VILLAGE_A, "job_id": str(job.pk),
                 "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
                                              division_code=f.VILLAGE_A).pk)}
+    cf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
+              id=int(target_a["id"]))
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

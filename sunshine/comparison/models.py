@@ -78,6 +78,9 @@ class DatasetUpload(models.Model):
         verbose_name_plural = _("部门数据上传")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_dataset_display()} {self.file_name} ({self.get_status_display()})"
+
 
 class ComparisonRun(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
@@ -90,6 +93,8 @@ class ComparisonRun(models.Model):
                                  verbose_name=_("政策标准"))
     standard_version = models.CharField(_("政策标准版本"), max_length=60, blank=True)
     parameters = models.JSONField(_("所用参数"), default=dict)
+    # Probabilistic links below this probability are not used (settings.SUNSHINE_MATCH_PROBABILITY by default).
+    min_probability = models.FloatField(_("概率匹配阈值"), null=True, blank=True)
     snapshot_path = models.CharField(max_length=500, blank=True)  # the frozen registry snapshot, under DATA_DIR
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
@@ -166,6 +171,9 @@ class FindingOccurrence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "finding"], name="one_occurrence_per_run")]
 
+    def __str__(self) -> str:
+        return f"#{self.finding_id} @ {self.run_id}"
+
 
 class FindingEvent(models.Model):
     """One step in a finding's history: raised, raised again, verified, rectified."""
@@ -183,3 +191,6 @@ class FindingEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.finding_id}"

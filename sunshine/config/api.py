@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from sunshine.assessment.api import router as assessment_router
+from sunshine.comparison.api import router as comparison_router
 from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
 from sunshine.registry.api import router as registry_router
@@ -27,3 +28,4 @@ install_error_handlers(api)
 api.add_router("/divisions", core_router)
 api.add_router("/", registry_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/comparison", comparison_router)

@@ -47,3 +47,4 @@ class AccessAction(models.TextChoices):
     VIEW_FULL = "view_full", _("查看完整记录")
     EXPORT = "export", _("导出")
     API_READ = "api_read", _("接口读取完整记录")
+    IMPORT = "import", _("导入")

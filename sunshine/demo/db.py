@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.db.models import Max
 
 from sunshine.assessment.services import delete_runs_touching
+from sunshine.comparison.runs.services import delete_runs_touching as delete_comparisons_touching
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.models import Division, User
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
@@ -107,6 +108,7 @@ def delete_synthetic(county6: str) -> int:
     member_years = MemberYear.objects.filter(household_year__in=household_years)
     person_ids = list(member_years.values_list("person_id", flat=True).distinct())
     delete_runs_touching(divisions)  # assessment runs about this data refer to it
+    delete_comparisons_touching(divisions)  # and so do comparison findings
 
     for model, qs in ((MemberYear, member_years), (HouseholdYear, household_years), (Household, households),
                       (VillageYear, VillageYear.objects.filter(village__in=villages))):

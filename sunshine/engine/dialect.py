@@ -1,8 +1,10 @@
 """What differs between SQL dialects, in one place, and the literals the generated SQL embeds.
 
-The SQL of sunshine.engine.assessment is plain ANSI except for the expressions built here. DuckDB is the
-only dialect so far; a Spark dialect overrides these methods (collect_list/array_join for the ordered
-aggregates, ``div`` for integer division, format_string for printf) and sqlglot handles the rest.
+The SQL of sunshine.engine.assessment and sunshine.engine.comparison is generated in DuckDB's dialect, plain
+ANSI except for the expressions built here. ``SparkDialect.finish`` translates a finished statement with
+sqlglot (read duckdb, write spark); a construct sqlglot does not translate faithfully gets a hook here that
+both engines run the same way (e.g. ``sorted_list``: list_sort(list(x)) becomes array_sort(collect_list(x)),
+where an ordered list(x ORDER BY x) would lose its order).
 Output criteria and results are TINYINT ranks; the runner turns them into words, so no dialect has to
 build those strings."""
 
@@ -62,8 +64,33 @@ class Dialect:
             raise ValueError(f"a division prefix is digits only: {prefix!r}")
         return f"{column} LIKE '{prefix}%'"
 
+    def sorted_list(self, expr: str) -> str:
+        """The values of ``expr`` in a group as a list in ascending order."""
+        return f"list_sort(list({expr}))"
+
+    def empty_list(self, element_type: str) -> str:
+        return f"CAST([] AS {element_type}[])"
+
+    def finish(self, sql: str) -> str:
+        """The statement as this dialect runs it (the SQL above is generated in DuckDB's dialect)."""
+        return sql
+
+
+class SparkDialect(Dialect):
+    """Spark SQL: the DuckDB statement translated by sqlglot. The generators keep to constructs sqlglot
+    translates faithfully (list_sort(list(x)) → array_sort(collect_list(x)), x // y → x DIV y, [] literals,
+    TRY_CAST, regexp_matches → RLIKE, NULLS LAST written out); what it cannot translate goes in a hook here."""
+
+    name = "spark"
+
+    def finish(self, sql: str) -> str:
+        import sqlglot
+
+        return sqlglot.transpile(sql, read="duckdb", write="spark", pretty=False)[0]
+
 
 DUCKDB = Dialect()
+SPARK = SparkDialect()
 
 
 def string_literal(text: str) -> str:

@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sunshine.registry.transfer.columns import NO, YES, TableSpec
+from sunshine.registry.transfer.columns import NO, YES
 from sunshine.registry.transfer.model import RawTable, TransferFileError
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -31,7 +31,17 @@ EXACT_DIGITS = 10**15
 HEADER_SEARCH_ROWS = 10   # title rows ("XX县建档立卡户信息表") may precede the headers
 
 
-def read_table(path: str | Path, columns: TableSpec, *, display_name: str | None = None) -> RawTable:
+class HeaderSpec(Protocol):
+    """What the readers need of a file's declaration: registry tables and department datasets both have it."""
+
+    @property
+    def header_lookup(self) -> dict[str, str]: ...
+
+    @property
+    def sheet_names(self) -> Sequence[str]: ...
+
+
+def read_table(path: str | Path, columns: HeaderSpec, *, display_name: str | None = None) -> RawTable:
     """Read the file at ``path`` as a table of ``columns`` (HOUSEHOLDS, MEMBERS or VILLAGES).
 
     ``display_name`` is the name errors carry (an uploaded file's original name); default the basename.
@@ -45,11 +55,11 @@ def read_table(path: str | Path, columns: TableSpec, *, display_name: str | None
         raise TransferFileError(f"{name}: 文件不存在")
     with gc_paused():
         if suffix == ".csv":
-            return _table(name, "", _csv_rows(path, name), columns)
+            return table_from_rows(name, "", _csv_rows(path, name), columns)
         if suffix == ".parquet":
             return _read_parquet(path, name, columns)
         sheet, rows = _excel_rows(path, name, columns)
-        return _table(name, sheet, rows, columns)
+        return table_from_rows(name, sheet, rows, columns)
 
 
 @contextlib.contextmanager
@@ -131,7 +141,7 @@ def _csv_rows(path: Path, name: str) -> Iterable[Sequence[str | None]]:
 
 # ---- Excel ----
 
-def _excel_rows(path: Path, name: str, spec: TableSpec) -> tuple[str, Iterable[Sequence[str | None]]]:
+def _excel_rows(path: Path, name: str, spec: HeaderSpec) -> tuple[str, Iterable[Sequence[str | None]]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -153,7 +163,7 @@ def _excel_rows(path: Path, name: str, spec: TableSpec) -> tuple[str, Iterable[S
     return sheet_name, rows()
 
 
-def pick_sheet(sheet_names: Sequence[str], spec: TableSpec) -> str:
+def pick_sheet(sheet_names: Sequence[str], spec: HeaderSpec) -> str:
     """The sheet named for this table (户信息 / households …) if there is one, else the first sheet."""
     if not sheet_names:
         raise TransferFileError("工作簿中没有工作表")
@@ -166,7 +176,7 @@ def pick_sheet(sheet_names: Sequence[str], spec: TableSpec) -> str:
 
 # ---- Parquet ----
 
-def _read_parquet(path: Path, name: str, spec: TableSpec) -> RawTable:
+def _read_parquet(path: Path, name: str, spec: HeaderSpec) -> RawTable:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -188,12 +198,12 @@ def _read_parquet(path: Path, name: str, spec: TableSpec) -> RawTable:
         else:
             values.append([cell_text(v, exact_ints=True) for v in column.to_pylist()])
     rows = [headers, *zip(*values, strict=True)] if values else [headers]
-    return _table(name, "", rows, spec)
+    return table_from_rows(name, "", rows, spec)
 
 
 # ---- common ----
 
-def _normalise_header(text: str | None) -> str:
+def normalise_header(text: str | None) -> str:
     # A template may mark required columns with *; Excel may leave a BOM or full-width spaces.
     return (text or "").replace("\ufeff", "").replace("\u3000", " ").strip().rstrip("*").strip()
 
@@ -202,14 +212,14 @@ def _find_header(rows: list[Sequence[str | None]], lookup: dict[str, str]) -> in
     """Index of the row with the most known headers among the first rows (0 if none has any)."""
     best, best_hits = 0, 0
     for i, row in enumerate(rows):
-        hits = sum(1 for v in row if v and (lookup.get(_normalise_header(v)) or
-                                            lookup.get(_normalise_header(v).lower())))
+        hits = sum(1 for v in row if v and (lookup.get(normalise_header(v)) or
+                                            lookup.get(normalise_header(v).lower())))
         if hits > best_hits:
             best, best_hits = i, hits
     return best
 
 
-def _table(name: str, sheet: str, rows: Iterable[Sequence[str | None]], spec: TableSpec) -> RawTable:
+def table_from_rows(name: str, sheet: str, rows: Iterable[Sequence[str | None]], spec: HeaderSpec) -> RawTable:
     lookup = spec.header_lookup
     iterator = iter(rows)
     head: list[Sequence[str | None]] = []
@@ -226,7 +236,7 @@ def _table(name: str, sheet: str, rows: Iterable[Sequence[str | None]], spec: Ta
     unknown: list[str] = []
     duplicate: list[str] = []
     for position, raw in enumerate(header_cells):
-        text = _normalise_header(raw)
+        text = normalise_header(raw)
         if not text:
             continue
         field = lookup.get(text) or lookup.get(text.lower())

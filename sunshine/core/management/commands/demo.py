@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--county", default="320321", help="6位县级代码,默认丰县 320321")
         parser.add_argument("--no-serve", action="store_true")
+        parser.add_argument("--no-comparison", action="store_true", help="不生成部门数据和比对批次")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
@@ -36,5 +37,25 @@ class Command(BaseCommand):
             county_code=options["county"], seed=options["seed"]
         ):
             self.stdout.write(f"  {username:<12} {password:<20} {role:<8} {division}")
+        self._compare(options)
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
+
+    def _compare(self, options: dict[str, Any]) -> None:
+        """Synthetic department data for the region and a first comparison run over it."""
+        if options["no_comparison"]:
+            return
+        from django.conf import settings
+
+        from sunshine.core.choices import Role
+        from sunshine.core.models import User
+        from sunshine.demo.comparison import load_demo_comparison
+
+        admin = next((u for u in User.objects.filter(is_active=True).order_by("pk") if u.has_role(Role.ADMIN)), None)
+        started = time.perf_counter()
+        self.stdout.write("生成部门数据并比对 department datasets and a comparison run…")
+        run = load_demo_comparison(year=settings.SUNSHINE_DEFAULT_YEAR, county_code=options["county"], actor=admin,
+                                   seed=options["seed"])
+        found = sum(run.counts.get("by_rule", {}).values())
+        self.stdout.write(self.style.SUCCESS(
+            f"{run} {run.get_status_display()}: {found} 条发现 ({time.perf_counter() - started:.1f} s)"))

@@ -1,0 +1,93 @@
+"""Forms of the comparison pages: start a run, filter findings, verify and rectify a finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from sunshine.comparison.choices import DATASET_CHOICES, MATCH_CHOICES, SEVERITY_CHOICES, Engine, FindingStatus
+from sunshine.comparison.selectors import FindingFilter
+from sunshine.comparison.workflow import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
+from sunshine.core.forms import ServiceErrorsMixin
+from sunshine.engine.comparison.catalogue import RULES
+
+RULE_TITLES = [(code, f"{code} {r.title}") for code, r in RULES.items()]
+ATTACHMENT_ACCEPT = ",".join([*ATTACHMENT_TYPES, "application/pdf", "image/jpeg", "image/png"])
+
+
+class RunForm(ServiceErrorsMixin, forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    division_code = forms.CharField(label=_("区划代码"), required=False, max_length=12,
+                                    help_text=_("留空为您的管辖区划"))
+    rules = forms.MultipleChoiceField(label=_("比对规则"), required=False, choices=RULE_TITLES,
+                                      widget=forms.CheckboxSelectMultiple, help_text=_("不选为全部规则"))
+    engine = forms.ChoiceField(label=_("计算引擎"), choices=Engine.choices, initial=Engine.DUCKDB,
+                               help_text=_("省级大数据量时可选 Spark"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"year": settings.SUNSHINE_DEFAULT_YEAR, "engine": Engine.DUCKDB})
+        super().__init__(*args, **kwargs)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"year": data["year"], "division_code": (data["division_code"] or "").strip() or None,
+                "rules": list(data["rules"]) or None, "engine": data["engine"]}
+
+
+def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", _("全部")), *choices]
+
+
+class FindingFilterForm(forms.Form):
+    """The list's filters (GET). Bad values are dropped rather than refused: a filter link must always open."""
+
+    rule = forms.ChoiceField(label=_("规则"), required=False, choices=_blank(RULE_TITLES))
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(FindingStatus.choices))
+    severity = forms.ChoiceField(label=_("严重程度"), required=False, choices=_blank(SEVERITY_CHOICES))
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    match = forms.ChoiceField(label=_("匹配方式"), required=False, choices=_blank(MATCH_CHOICES))
+    dataset = forms.ChoiceField(label=_("部门数据"), required=False, choices=_blank(DATASET_CHOICES))
+    division = forms.CharField(label=_("区划代码"), required=False, max_length=12)
+    run = forms.IntegerField(label=_("比对批次"), required=False, min_value=1)
+    overdue = forms.BooleanField(label=_("只看逾期未核实"), required=False)
+    q = forms.CharField(label=_("姓名、身份证号或户编号"), required=False, max_length=40)
+
+    def to_filter(self) -> FindingFilter:
+        if not self.is_bound:
+            return FindingFilter()
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return FindingFilter(
+            rule=data.get("rule") or None, status=data.get("status") or None,
+            severity=data.get("severity") or None, year=data.get("year"), match=data.get("match") or None,
+            dataset=data.get("dataset") or None, division=(data.get("division") or "").strip() or None,
+            run=data.get("run"), overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip() or None,
+        )
+
+
+class _StepForm(ServiceErrorsMixin, forms.Form):
+    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    attachment = forms.FileField(
+        label=_("附件"), required=False,
+        help_text=_("可选:PDF、JPG 或 PNG,不超过 %(mb)s MB") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+        widget=forms.ClearableFileInput(attrs={"accept": ATTACHMENT_ACCEPT}))
+
+
+class VerifyForm(_StepForm):
+    result = forms.TypedChoiceField(
+        label=_("核实结论"), choices=[("true", _("属实")), ("false", _("不属实"))], coerce=lambda v: v == "true",
+        widget=forms.RadioSelect)
+    field_order = ["result", "note", "attachment"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="verify", **kwargs)
+        self.fields["note"].label = _("核实情况说明")
+
+
+class RectifyForm(_StepForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="rectify", **kwargs)
+        self.fields["note"].label = _("整改情况说明")
