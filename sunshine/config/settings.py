@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sunshine.policy",
     "sunshine.assessment",
     "sunshine.comparison",
+    "sunshine.monitoring",
 ]
 
 MIDDLEWARE = [

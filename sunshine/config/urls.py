@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("sunshine.registry.urls")),
     path("", include("sunshine.assessment.urls")),
     path("", include("sunshine.comparison.urls")),
+    path("", include("sunshine.monitoring.urls")),
     path("", include("sunshine.policy.urls")),
 ]
