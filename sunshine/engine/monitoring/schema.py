@@ -1,0 +1,61 @@
+"""The tables monitoring (policy-rules.md §5) reads besides the registry snapshot, and the table it writes.
+
+Inputs (registered in the backend with these names):
+households, members  the registry snapshot of sunshine.engine.snapshot (HOUSEHOLDS, MEMBERS) holding the checked
+                     year and the year before (more years are allowed); members carry the optional columns health,
+                     disability_level, labour_ability and change_date that §5 M-SUDDEN reads.
+signals              comparison findings of the checked year that §5 reads (C-MEDCOST, C-DISASTER,
+                     C-DIBAO-MISSING), schema SIGNALS; findings verified as 不属实 are left out by the caller.
+monitored            households outside the registry that are watched (边缘户), schema MONITORED.
+
+Output: WARNINGS, one row per household (registered or monitored or a 低保 head outside the registry) with at
+least one warning code, in a fixed order (subject, household_no / number / id, …) so a re-run gives identical rows.
+``signals_text`` lists the data that raised the warning in a canonical form: the app hashes it into the warning's
+signature, so the same data never raises a cleared warning again and different data raises a new one."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(14, 2)
+
+SIGNALS = pa.schema([
+    pa.field("rule", pa.string(), nullable=False),
+    pa.field("year", pa.int32(), nullable=False),
+    pa.field("household_key", pa.int64()),      # NULL outside the registry (C-DIBAO-MISSING)
+    pa.field("id_number", pa.string()),
+    pa.field("name", pa.string()),
+    pa.field("village_code", pa.string()),      # the owner division's code (12 digits) outside the registry
+    pa.field("explanation", pa.string()),
+])
+
+MONITORED = pa.schema([
+    pa.field("monitored_key", pa.int64(), nullable=False),
+    pa.field("number", pa.string(), nullable=False),
+    pa.field("year", pa.int32(), nullable=False),
+    pa.field("division_code", pa.string(), nullable=False),
+    pa.field("head_name", pa.string()),
+    pa.field("head_id_number", pa.string()),
+    pa.field("members", pa.int32()),
+    pa.field("per_capita_income", MONEY),
+])
+
+CONTRIBUTION = pa.struct([pa.field("signal", pa.string()), pa.field("points", pa.int32())])
+
+WARNINGS = pa.schema([
+    pa.field("subject", pa.string(), nullable=False),   # registered · monitored · outside (a 低保 head found by C-DIBAO-MISSING)
+    pa.field("year", pa.int32(), nullable=False),
+    pa.field("household_key", pa.int64()),
+    pa.field("household_no", pa.string()),
+    pa.field("monitored_key", pa.int64()),
+    pa.field("number", pa.string()),                     # the monitored household's number
+    pa.field("id_number", pa.string()),                  # the head's ID for monitored / outside subjects
+    pa.field("name", pa.string()),                       # the head's name
+    pa.field("division_code", pa.string(), nullable=False),
+    pa.field("codes", pa.list_(pa.string()), nullable=False),   # M-UNSTABLE, M-EDGE, M-SUDDEN, M-SLIP in that order
+    pa.field("score", pa.int32(), nullable=False),       # 0–100
+    pa.field("contributions", pa.list_(CONTRIBUTION), nullable=False),  # signal → points, in signal order
+    pa.field("per_capita_income", MONEY),
+    pa.field("explanation", pa.string(), nullable=False),
+    pa.field("signals_text", pa.string(), nullable=False),
+])
