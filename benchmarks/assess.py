@@ -133,8 +133,8 @@ def build_snapshot(households: int, seed: int):  # noqa: ANN201 - returns two py
          relation, pc.if_else(pc.equal(education_arr, ""), empty, education_arr),
          pc.if_else(pc.equal(school_arr, ""), empty, school_arr), maybe_bool(m, 0.005, 0.003),
          pick(["active", "deceased", "moved_out"], [0.96, 0.02, 0.02], m)],
-        schema=s.MEMBERS)
-    return households_table, members_table
+        names=[f.name for f in s.MEMBERS if f.name not in s.OPTIONAL_COLUMNS])
+    return households_table, s.conform(members_table, s.MEMBERS)
 
 
 def _child(households: int, loop: int, seed: int) -> dict[str, object]:

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from sunshine.assessment.services import run_assessment
 from sunshine.comparison.tests import factories as cf
 from sunshine.config.api import api
+from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
 
@@ -64,7 +65,20 @@ def target(users, household_a, household_b):
                                      division_code=f.VILLAGE_B).pk),
     }
     cf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
+    sample_at_id(household_b, int(ids["id"]))
+    mf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
     return ids
+
+
+def sample_at_id(household_year: Any, id: int) -> None:  # noqa: A002 - the URL parameter's name
+    """A sample draw with that id over the household's village, the household drawn (pages take it as <id>)."""
+    from sunshine.monitoring.models import SampleDraw, SampleUnit
+
+    village = household_year.household.village_id
+    stratum = f"{village[:6]}:{household_year.status}"
+    draw = SampleDraw.objects.create(pk=id, kind="adhoc", year=household_year.year, division_id=village, size=1,
+                                     seed=1, strata={stratum: {"population": 1, "sample": 1}})
+    SampleUnit.objects.create(draw=draw, household=household_year.household, stratum=stratum, weight=1.0)
 
 
 def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, users, target, household_b):
@@ -81,7 +95,8 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
     assert checked >= 8
     # Lists show nothing of B, whatever is asked for.
     for url in ("/households/", f"/households/?division={f.VILLAGE_B}", f"/households/?q={target['household_no']}",
-                f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/"):
+                f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/",
+                "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/"):
         body = client.get(url, follow=True).content.decode()
         body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
         assert target["household_no"] not in body and household_b.head_name not in body, url
@@ -104,6 +119,11 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/assessment/runs"): {"kind": "households", "year": 2020, "division_code": "320321102001"},
     ("POST", "/api/comparison/findings/{id}/verify"): {"confirmed": True, "note": "越权核实"},
     ("POST", "/api/comparison/findings/{id}/rectify"): {"note": "越权整改"},
+    ("POST", "/api/monitoring/warnings/{id}/verify"): {"confirmed": True, "note": "越权核实"},
+    ("POST", "/api/monitoring/warnings/{id}/measures"): {"kind": "temporary_relief", "amount": "2000",
+                                                         "date": "2020-06-01", "note": "越权帮扶"},
+    ("POST", "/api/monitoring/warnings/{id}/clear"): {"reason": "越权消除", "date": "2020-06-01"},
+    ("POST", "/api/monitoring/warnings/{id}/hand-over"): {"note": "越权转入"},
 }
 
 
@@ -133,7 +153,8 @@ def test_api_routes_of_village_b_are_denied_to_clerk_of_village_a(client: Client
 def test_api_lists_never_show_village_b(client: Client, users, target, household_b):
     client.force_login(users["clerk"])
     for url in ("/api/households", f"/api/households?division={f.VILLAGE_B}", "/api/members",
-                f"/api/households?q={target['household_no']}", "/api/divisions", "/api/comparison/findings"):
+                f"/api/households?q={target['household_no']}", "/api/divisions", "/api/comparison/findings",
+                "/api/monitoring/warnings", "/api/monitoring/monitored"):
         response = client.get(url)
         assert response.status_code in {200, *DENIED}, url
         body = response.content.decode()
@@ -159,6 +180,9 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
                 "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
                                              division_code=f.VILLAGE_A).pk)}
     cf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
+              id=int(target_a["id"]))
+    sample_at_id(household_a, int(target_a["id"]))
+    mf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
               id=int(target_a["id"]))
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}

@@ -83,7 +83,7 @@ def members(year: int, prefix: str) -> pa.Table:
           .values_list("household_year__household_id", "household_year__household__household_no", "year",
                        "person__name", "person__id_number",
                        "person__birth_date", "relation", "education_level", "school_status", "medical_insured",
-                       "member_status"))
+                       "member_status", "health", "disability_level", "labour_ability", "change_date"))
     return fetch_arrow(qs, s.MEMBERS)
 
 

@@ -22,6 +22,7 @@ from sunshine.comparison.models import Finding, FindingEvent
 from sunshine.core.choices import Role
 from sunshine.core.ids import mask_text
 from sunshine.core.scope import division_visible
+from sunshine.policy.parameters import StandardParameters
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from sunshine.core.models import User
 
 ROLES_THAT_VERIFY = frozenset({Role.VILLAGE_CLERK, Role.TOWNSHIP_REVIEWER, Role.COUNTY_MANAGER, Role.ADMIN})
-DEFAULT_DEADLINE_DAYS = 15
+DEFAULT_DEADLINE_DAYS = StandardParameters().verification_days  # the policy standard's default
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Extension → the bytes such a file starts with: the name alone would let any file through.
 ATTACHMENT_TYPES = {".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),

@@ -7,6 +7,7 @@ from sunshine.assessment.api import router as assessment_router
 from sunshine.comparison.api import router as comparison_router
 from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
+from sunshine.monitoring.api import router as monitoring_router
 from sunshine.registry.api import router as registry_router
 
 
@@ -29,3 +30,4 @@ api.add_router("/divisions", core_router)
 api.add_router("/", registry_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/comparison", comparison_router)
+api.add_router("/monitoring", monitoring_router)

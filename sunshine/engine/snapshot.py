@@ -53,7 +53,14 @@ MEMBERS = pa.schema([
     pa.field("school_status", pa.string()),
     pa.field("medical_insured", pa.bool_()),
     pa.field("member_status", pa.string()),
+    # Optional (monitoring, policy-rules.md §5 M-SUDDEN): a table without them reads them as empty.
+    pa.field("health", pa.string()),
+    pa.field("disability_level", pa.string()),
+    pa.field("labour_ability", pa.string()),
+    pa.field("change_date", pa.date32()),
 ])
+# Columns ``conform`` fills with NULL when a table lacks them (added after the first snapshots were written).
+OPTIONAL_COLUMNS = frozenset({"health", "disability_level", "labour_ability", "change_date"})
 
 VILLAGES = pa.schema([
     pa.field("division_code", pa.string(), nullable=False),
@@ -76,7 +83,11 @@ class SnapshotError(ValueError):
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """The table's columns of the schema, in schema order and cast to its types; other columns dropped."""
+    """The table's columns of the schema, in schema order and cast to its types; other columns dropped.
+    A missing column of OPTIONAL_COLUMNS (nullable) is read as all NULL."""
+    for f in schema:
+        if f.name in OPTIONAL_COLUMNS and f.nullable and f.name not in table.column_names:
+            table = table.append_column(f.name, pa.nulls(table.num_rows, f.type))
     missing = [name for name in schema.names if name not in table.column_names]
     if missing:
         raise SnapshotError(f"snapshot table lacks columns {missing}")

@@ -33,7 +33,10 @@ APP_NAME = "sunshine"
 
 def session(master: str) -> SparkSession:
     """A SparkSession on ``master`` (local[N] or a cluster URL), configured for the engine and Splink."""
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if master.startswith("local"):
+        # On one machine Spark would otherwise bind to the external address; a cluster's executors must
+        # reach the driver, so there the operator's setting (or Spark's choice) stands.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 

@@ -59,3 +59,31 @@ STATES = (PASS, MISSING, FAIL)
 MEETS, INCOMPLETE, FAILS = "meets", "incomplete", "fails"
 RESULTS = (MEETS, INCOMPLETE, FAILS)
 RESULT_LABELS = {MEETS: "达标", INCOMPLETE: "缺数据", FAILS: "未达标"}
+
+# --- Monitoring (policy-rules.md §5) -----------------------------------------------------------------------
+MEMBER_DECEASED = "deceased"  # 成员状态 死亡
+HEALTH_LABELS = {"healthy": "健康", "chronic": "长期慢性病", "serious_illness": "大病", "disabled": "残疾"}
+SERIOUS_ILLNESS, DISABLED = "serious_illness", "disabled"
+DISABILITY_LEVEL_LABELS = {"level1": "一级", "level2": "二级", "level3": "三级", "level4": "四级"}
+SEVERE_DISABILITY_LEVELS = ("level1", "level2")
+LABOUR_ABILITY_LABELS = {"ordinary": "普通劳动力", "skilled": "技能劳动力", "weak": "弱劳动力", "lost": "丧失劳动力",
+                         "none": "无劳动力"}
+BREADWINNER_LABOUR = ("ordinary", "skilled")  # a death of such a member is M-SUDDEN
+
+# Warning codes in the order a warning lists them, and their names.
+WARNING_LABELS = {"M-UNSTABLE": "脱贫不稳定户", "M-EDGE": "边缘易致贫户", "M-SUDDEN": "突发严重困难户",
+                  "M-SLIP": "三保障下滑"}
+# Risk signals (the parts of the risk score), in contribution order: code → (warning code, Chinese name).
+SIGNAL_WARNING = {
+    "income_below_line": "M-UNSTABLE", "income_drop": "M-UNSTABLE", "edge": "M-EDGE", "medical_cost": "M-SUDDEN",
+    "disaster": "M-SUDDEN", "breadwinner_death": "M-SUDDEN", "new_illness": "M-SUDDEN", "slip_edu": "M-SLIP",
+    "slip_med": "M-SLIP", "slip_house": "M-SLIP",
+}
+SIGNAL_LABELS = {
+    "income_below_line": "收入低于监测线", "income_drop": "收入大幅下降", "edge": "边缘易致贫",
+    "medical_cost": "大额医疗支出", "disaster": "遭受灾害", "breadwinner_death": "劳动力死亡",
+    "new_illness": "新增大病或重度残疾", "slip_edu": "义务教育无保障", "slip_med": "基本医疗无保障",
+    "slip_house": "住房安全无保障",
+}
+# Warning subjects: a registered household, a monitored household outside the registry, a 低保 head outside it.
+REGISTERED, MONITORED, OUTSIDE = "registered", "monitored", "outside"

@@ -11,7 +11,7 @@ class WarningCode(models.TextChoices):
     UNSTABLE = "M-UNSTABLE", "脱贫不稳定户"
     EDGE = "M-EDGE", "边缘易致贫户"
     SUDDEN = "M-SUDDEN", "突发严重困难户"
-    SLIP = "M-SLIP", "三保障出现反弹"
+    SLIP = "M-SLIP", "三保障下滑"
 
 
 class WarningStatus(models.TextChoices):

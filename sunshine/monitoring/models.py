@@ -50,7 +50,12 @@ class MonitoredHousehold(models.Model):
         verbose_name = _("监测户(档外)")
         verbose_name_plural = _("监测户(档外)")
         ordering = ["number", "-year"]
-        constraints = [models.UniqueConstraint(fields=["number", "year"], name="one_monitored_row_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "year"], name="one_monitored_row_per_year"),
+            # One person heads at most one monitored household a year (a head known by no plain ID is exempt).
+            models.UniqueConstraint(fields=["head_id_number", "year"], condition=~models.Q(head_id_number=""),
+                                    name="one_monitored_head_per_year"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.head_name}"
@@ -118,6 +123,8 @@ class EarlyWarning(models.Model):
         verbose_name_plural = _("监测预警")
         ordering = ["deadline", "id"]
         indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "status"])]
+        # The same data never raises two warnings, even from two runs at once (the later run fails whole).
+        constraints = [models.UniqueConstraint(fields=["signature"], name="one_warning_per_signature")]
 
     def __str__(self) -> str:
         return f"{','.join(self.codes)} #{self.pk}"
@@ -202,6 +209,7 @@ class SampleUnit(models.Model):
     data_correct = models.BooleanField(_("信息准确"), null=True)
     wrongly_exited = models.BooleanField(_("错退"), null=True)  # only meaningful for 已脱贫 households
     note = models.TextField(_("走访记录"), blank=True)
+    history = HistoricalRecords()  # a corrected visit keeps its earlier result
 
     class Meta:
         verbose_name = _("抽样农户")

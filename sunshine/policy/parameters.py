@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MONEY, SHARE, FACTOR, AGE, DAYS, YEARS, MONTH, DAY = "money", "share", "factor", "age", "days", "years", "month", "day"
-_INT_KINDS = {AGE, DAYS, YEARS, MONTH, DAY}
+POINTS = "points"  # a risk-score weight, 0–100 (policy-rules.md §5, sunshine.engine.monitoring)
+_INT_KINDS = {AGE, DAYS, YEARS, MONTH, DAY, POINTS}
 _MAX_MONEY = Decimal("1000000000")
 
 
@@ -53,6 +54,15 @@ class StandardParameters:
     loan_max_years: int = _p(3, YEARS, "扶贫小额信贷期限上限(年)", "§6 LOAN")
     loan_overdue_risk_days: int = _p(0, DAYS, "信贷逾期风险天数(超过)", "§6 LOAN")
     loan_overdue_warning_days: int = _p(90, DAYS, "信贷逾期预警天数(超过)", "§6 LOAN")
+    # Risk score of a monitored household: min(100, the sum of the points of its signals).
+    risk_income_below_line: int = _p(40, POINTS, "风险分值:已脱贫户收入低于监测线", "§5 评分")
+    risk_income_drop: int = _p(30, POINTS, "风险分值:收入同比大幅下降", "§5 评分")
+    risk_edge: int = _p(40, POINTS, "风险分值:边缘易致贫户", "§5 评分")
+    risk_medical_cost: int = _p(25, POINTS, "风险分值:大额医疗支出", "§5 评分")
+    risk_disaster: int = _p(20, POINTS, "风险分值:遭受灾害", "§5 评分")
+    risk_breadwinner_death: int = _p(35, POINTS, "风险分值:劳动力成员死亡", "§5 评分")
+    risk_new_illness: int = _p(25, POINTS, "风险分值:新增大病或重度残疾", "§5 评分")
+    risk_slip: int = _p(20, POINTS, "风险分值:每项三保障不达标", "§5 评分")
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -172,4 +182,6 @@ def _check_value(kind: str, value: Any) -> str | None:
             return "月份应在1到12之间"
     elif kind == DAY and not 1 <= value <= 31:
         return "日期应在1到31之间"
+    elif kind == POINTS and not 0 <= value <= 100:
+        return "分值应在0到100之间"
     return None

@@ -35,13 +35,14 @@ from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
 from sunshine.engine.comparison.catalogue import RULES
 from sunshine.engine.comparison.datasets import DATASETS
+from sunshine.policy.parameters import StandardParameters
 from sunshine.policy.selectors import StandardNotFound, standard_for
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 
 ROLES_THAT_RUN_COMPARISON = frozenset({Role.ADMIN, Role.PROVINCIAL_ANALYST, Role.SUPERVISOR, Role.COUNTY_MANAGER})
-DEFAULT_VERIFICATION_DAYS = 15
+DEFAULT_VERIFICATION_DAYS = StandardParameters().verification_days  # the policy standard's default
 FINDINGS_FILE, PROGRESS_FILE = "findings.parquet", "progress.json"
 INTERNAL_ERROR = "比对时发生内部错误,未保存任何比对结果;请联系管理员"
 

@@ -7,6 +7,8 @@ unique_id      the department row's position in the input table, or the member's
 name           the name with separators removed and variant / traditional characters folded (峯 → 峰, 張 → 张)
 name_pinyin    toneless pinyin of the folded name, syllables joined without separator (张伟 → zhangwei)
 name_initials  the first letter of each syllable (张伟 → zw)
+name_fuzzy     the pinyin with the sounds many dialects merge made one (模糊音: zh/z, ch/c, sh/s, n/l, ang/an,
+               eng/en, ing/in), so that 陈 chen and 程 cheng, 刘 liu and 牛 niu, 林 lin and 玲 ling meet
 birth_date     'YYYY-MM-DD' (a string, so that a one-digit typo is one edit)
 birth_ym       'YYYY-MM'
 birth_year     'YYYY'
@@ -34,6 +36,7 @@ FEATURES = pa.schema([
     pa.field("name", pa.string()),
     pa.field("name_pinyin", pa.string()),
     pa.field("name_initials", pa.string()),
+    pa.field("name_fuzzy", pa.string()),
     pa.field("birth_date", pa.string()),
     pa.field("birth_ym", pa.string()),
     pa.field("birth_year", pa.string()),
@@ -75,6 +78,10 @@ SURNAME_READINGS = {
 }
 
 
+_MERGED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_MERGED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
 @cache
 def _syllable(char: str) -> tuple[str, str]:
     """(toneless pinyin, initial letter) of one character; a non-Han character stands for itself."""
@@ -82,33 +89,44 @@ def _syllable(char: str) -> tuple[str, str]:
     return spelled, spelled[:1]
 
 
+@cache
+def fuzzy(syllable: str) -> str:
+    """A syllable with the initials and finals that dialects merge folded together (模糊音)."""
+    for spelled, merged in _MERGED_INITIALS:
+        if syllable.startswith(spelled) and len(syllable) > len(spelled):
+            syllable = merged + syllable[len(spelled):]
+            break
+    for spelled, merged in _MERGED_FINALS:
+        if syllable.endswith(spelled):
+            return syllable[: -len(spelled)] + merged
+    return syllable
+
+
 def normalise_name(name: str) -> str:
     """The name as compared: full-width forms folded (NFKC), separators removed, variant characters folded."""
     return unicodedata.normalize("NFKC", name).translate(_SEPARATORS).translate(_FOLD)
 
 
-def name_features(name: str) -> tuple[str, str, str]:
-    """(folded name, pinyin, initials) of one raw name."""
+def name_features(name: str) -> tuple[str, str, str, str]:
+    """(folded name, pinyin, initials, fuzzy pinyin) of one raw name."""
     folded = normalise_name(name)
     syllables = [_syllable(c) for c in folded]
     if folded and folded[0] in SURNAME_READINGS:
         reading = SURNAME_READINGS[folded[0]]
         syllables[0] = (reading, reading[:1])
-    return folded, "".join(s for s, _ in syllables), "".join(i for _, i in syllables)
+    return (folded, "".join(s for s, _ in syllables), "".join(i for _, i in syllables),
+            "".join(fuzzy(s) for s, _ in syllables))
 
 
-def _name_columns(names: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+def _name_columns(names: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
     """Features per distinct name, spread back over the rows with ``take``."""
     encoded = pc.dictionary_encode(names)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.dictionary(pa.int32(),
                                                                                                   pa.string()))
-    distinct = [name_features(n) if n else (None, None, None) for n in encoded.dictionary.to_pylist()]
-    columns = []
-    for position in range(3):
-        values = pa.array([d[position] or None for d in distinct], pa.string())
-        columns.append(values.take(encoded.indices))
-    return columns[0], columns[1], columns[2]
+    distinct = [name_features(n) if n else (None,) * 4 for n in encoded.dictionary.to_pylist()]
+    return [pa.array([d[position] or None for d in distinct], pa.string()).take(encoded.indices)
+            for position in range(4)]
 
 
 def _date_columns(dates: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ...]:
@@ -139,12 +157,12 @@ def _gender(values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def feature_table(unique_id: pa.Array | pa.ChunkedArray, table: pa.Table, code_column: str) -> pa.Table:
     """The FEATURES table of ``table`` (columns name, birth_date, gender and ``code_column``)."""
-    name, pinyin, initials = _name_columns(table.column("name").cast(pa.string()))
+    name, pinyin, initials, fuzzy_pinyin = _name_columns(table.column("name").cast(pa.string()))
     birth_date, birth_ym, birth_year, birth_md = _date_columns(table.column("birth_date").cast(pa.date32()))
     village, township, county = _place_columns(table.column(code_column).cast(pa.string()))
     return pa.Table.from_arrays(
-        [pc.cast(unique_id, pa.int64()), name, pinyin, initials, birth_date, birth_ym, birth_year, birth_md,
-         _gender(table.column("gender").cast(pa.string())), village, township, county],
+        [pc.cast(unique_id, pa.int64()), name, pinyin, initials, fuzzy_pinyin, birth_date, birth_ym, birth_year,
+         birth_md, _gender(table.column("gender").cast(pa.string())), village, township, county],
         schema=FEATURES,
     )
 

@@ -7,10 +7,10 @@ Training, without labels:
    it is counted in Arrow, so both engines start from the same value;
 2. u probabilities from random pairs (seeded, hash-based sampling in Splink 5: reproducible);
 3. m probabilities by expectation maximisation on pairs blocked on the birth date (estimates name and place)
-   and on name pinyin + township (estimates birth date); gender's m is fixed (see ``comparisons``);
-4. every m raised to at least ``M_FLOOR`` (and m, u rounded to 10 significant digits, see ``_significant``): a level never seen among the matches of the training pairs (a
+   and on the name pinyin (estimates birth date and place); gender's m is fixed (see ``comparisons``);
+4. every m raised to at least ``M_FLOOR``: a level never seen among the matches of the training pairs (a
    near-miss name in data whose only name noise is homophones) would otherwise weigh more against a link than
-   a wholly different name.
+   a wholly different name; and m, u rounded to 10 significant digits (see ``_significant``).
 """
 
 from __future__ import annotations
@@ -32,16 +32,15 @@ GENDER_ERROR = 0.02   # share of true matches whose recorded genders differ
 M_FLOOR = 1e-3        # no level may veto a link because the training pairs never showed it among matches
 DEPARTMENT, REGISTRY = "department", "registry"
 
+# name_fuzzy (模糊音) rather than name_pinyin: it takes in every pinyin match and the dialect variants too.
 PREDICTION_RULES = (
     block_on("birth_date"),
-    block_on("name_pinyin", "township"),
-    block_on("name_pinyin", "birth_year"),
-    block_on("name_pinyin", "birth_md"),  # no place given and a typo in the birth year
+    block_on("name_fuzzy", "township"),
+    block_on("name_fuzzy", "birth_year"),
+    block_on("name_fuzzy", "birth_md"),  # no place given and a typo in the birth year
 )
-TRAINING_RULES = (
-    block_on("birth_date"),
-    block_on("name_pinyin"),
-)
+TRAINING_KEYS = (("birth_date",), ("name_pinyin",))
+EM_MAX_PAIRS = 2e6  # more pairs add little to a dozen m probabilities; a 2.5M registry gives 8M and 13M
 
 
 def _level(sql: str, label: str) -> cll.CustomLevel:
@@ -55,6 +54,7 @@ def comparisons() -> list[cl.CustomComparison]:
         # no term-frequency adjustment here: Splink would set the pinyin's whole frequency against this level's
         # u, which excludes the pairs of identical names, and so punish a homophone far too much
         _level("name_pinyin_l = name_pinyin_r", "same pinyin"),
+        _level("name_fuzzy_l = name_fuzzy_r", "same pinyin but for sounds dialects merge"),
         cll.JaroWinklerLevel("name_pinyin", 0.9),
         cll.ElseLevel(),
     ], output_column_name="name")
@@ -85,20 +85,26 @@ def comparisons() -> list[cl.CustomComparison]:
     return [name, birth, gender, place]
 
 
+def pair_count(department: pa.Table, people: pa.Table, keys: tuple[str, ...]) -> float:
+    """Number of (department row, member) pairs that agree on all ``keys`` (NULL agrees with nothing)."""
+    def counts(features: pa.Table) -> pa.Table:
+        kept = features.select(list(keys))
+        for key in keys:
+            kept = kept.filter(pc.is_valid(kept[key]))
+        return kept.group_by(list(keys)).aggregate([([], "count_all")])
+
+    joined = counts(department).join(counts(people), list(keys), join_type="inner", left_suffix="_d",
+                                     right_suffix="_p")
+    if joined.num_rows == 0:
+        return 0.0
+    return float(np.dot(joined["count_all_d"].to_numpy().astype(np.float64),
+                        joined["count_all_p"].to_numpy().astype(np.float64)))
+
+
 def prior(department: pa.Table, people: pa.Table) -> float:
     """Probability that a random (department row, member) pair is a match, from the pairs agreeing on name
-    pinyin and birth date (counted per key: Σ department count × registry count)."""
-    keys = ["name_pinyin", "birth_date"]
-
-    def counts(features: pa.Table) -> pa.Table:
-        kept = features.select(keys).filter(pc.and_(pc.is_valid(features["name_pinyin"]),
-                                                    pc.is_valid(features["birth_date"])))
-        return kept.group_by(keys).aggregate([([], "count_all")])
-
-    joined = counts(department).join(counts(people), keys, join_type="inner", left_suffix="_d", right_suffix="_p")
-    observed = float(np.dot(joined["count_all_d"].to_numpy().astype(np.float64),
-                            joined["count_all_p"].to_numpy().astype(np.float64))) if joined.num_rows else 0.0
-    expected = max(observed / DETERMINISTIC_RECALL, 1.0)
+    pinyin and birth date."""
+    expected = max(pair_count(department, people, ("name_pinyin", "birth_date")) / DETERMINISTIC_RECALL, 1.0)
     return min(expected / (department.num_rows * people.num_rows), 0.5)
 
 
@@ -114,15 +120,23 @@ def settings(probability_two_random_records_match: float) -> SettingsCreator:
     )
 
 
-def train(linker: Linker, *, seed: int, max_pairs: float) -> dict[str, Any]:
+def train(linker: Linker, department: pa.Table, people: pa.Table, *, seed: int, max_pairs: float,
+          ) -> dict[str, Any]:
     """Estimate u and m without labels; the trained model as a Splink settings dict, m floored."""
+    # one chunk and no early stop: the pairs counted do not then depend on the engine's hash of the chunks
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=1,
                                                      min_count_per_level=None)
-    for rule in TRAINING_RULES:
+    for keys in TRAINING_KEYS:
+        pairs = pair_count(department, people, keys)
+        if pairs == 0:
+            continue  # tiny inputs: the other rule, or Splink's default m, stands
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            # without term frequencies, each EM iteration reads the counts of agreement patterns, not every pair
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*keys), estimate_without_term_frequencies=True,
+                max_pairs=EM_MAX_PAIRS if pairs > EM_MAX_PAIRS else None)
         except EMTrainingException:
-            continue  # no pairs under this rule (tiny inputs): the other rule or the defaults stand
+            continue
     model = linker.misc.save_model_to_json()
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
@@ -165,7 +179,7 @@ def predict(department: pa.Table, people: pa.Table, *, threshold: float, engine:
     right = api.register(people, table_name=f"linkage_registry_{suffix}", dataset_display_name=REGISTRY)
     try:
         linker = Linker([left, right], settings(prior(department, people)), log_level=logging.ERROR)
-        model = train(linker, seed=seed, max_pairs=max_pairs)
+        model = train(linker, department, people, seed=seed, max_pairs=max_pairs)
         linker = Linker([left, right], model, log_level=logging.ERROR)
         pairs = linker.inference.predict(threshold_match_probability=threshold).as_pyarrow_table()
     finally:

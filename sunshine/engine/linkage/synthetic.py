@@ -29,18 +29,22 @@ FEMALE_GIVEN = "芳娜秀英敏静丽艳娟霞燕玲桂兰萍红梅琳雪婷慧�
 SOUND_ALIKE = (
     "章理里黎汪柳留晨臣阳羊皇照舟州武伍许陶蔚玮炜薇锋丰枫君均鸣铭婧晶莉俐立方桦骅瑛莹虹宏洪珉洁婕捷滔韬潮"
     "永涌雁彦侠岚澜苹屏玫媚绣鹃涓蔷垒博晖徽朋彬宾雨羽语钰昊皓楷恺建剑骏峻菲非妃隆霖麟帼雯闻智芝诚城程冬"
-    "亭庭廷霆惠蕙茜勤芹芸昀韵家嘉"
+    "亭庭廷霆惠蕙茜勤芹芸昀韵家嘉成兵冰京景凌灵宁牛南蓝增赞森松"
 )
 
 
-def _homophones() -> dict[str, list[str]]:
+def _alike(feature: int) -> dict[str, list[str]]:
+    """character → the other characters of the pool with the same name feature (1 pinyin, 3 fuzzy pinyin)."""
     by_sound: dict[str, list[str]] = defaultdict(list)
     for char in dict.fromkeys(SURNAMES + MALE_GIVEN + FEMALE_GIVEN + SOUND_ALIKE):
-        by_sound[name_features(char)[1]].append(char)
+        by_sound[name_features(char)[feature]].append(char)
     return {c: [o for o in group if o != c] for group in by_sound.values() if len(group) > 1 for c in group}
 
 
-HOMOPHONES = _homophones()
+HOMOPHONES = _alike(1)
+# characters that only dialect speakers hear as the same (陈 chen / 程 cheng, 刘 liu / 牛 niu)
+DIALECT_ALIKE = {c: [o for o in others if o not in HOMOPHONES.get(c, ())] for c, others in _alike(3).items()}
+DIALECT_ALIKE = {c: others for c, others in DIALECT_ALIKE.items() if others}
 UNFOLD: dict[str, list[str]] = defaultdict(list)
 for _variant, _standard in VARIANTS.items():
     UNFOLD[_standard].append(_variant)
@@ -101,6 +105,7 @@ class Noise:
     given_homophone: float = 0.12     # one given-name character written with a homophone (伟 → 玮)
     surname_homophone: float = 0.03   # 张 → 章
     variant: float = 0.04             # a variant or traditional form (峰 → 峯, 张 → 張)
+    dialect: float = 0.03             # one character written as a dialect speaker hears it (陈 → 程, 林 → 玲)
     date_typo: float = 0.08           # one digit of the birth date wrong
     date_missing: float = 0.04
     gender_missing: float = 0.10
@@ -132,6 +137,11 @@ def _noisy_name(name: str, noise: Noise, rnd: random.Random) -> str:
         if positions:
             i = rnd.choice(positions)
             chars[i] = rnd.choice(HOMOPHONES[chars[i]])
+    if rnd.random() < noise.dialect:
+        positions = [i for i in range(len(chars)) if chars[i] in DIALECT_ALIKE]
+        if positions:
+            i = rnd.choice(positions)
+            chars[i] = rnd.choice(DIALECT_ALIKE[chars[i]])
     if rnd.random() < noise.variant:
         positions = [i for i in range(len(chars)) if chars[i] in UNFOLD]
         if positions:
@@ -143,7 +153,8 @@ def _noisy_name(name: str, noise: Noise, rnd: random.Random) -> str:
 def department(people: pa.Table, rows: int, *, share_members: float = 0.8, seed: int = 0,
                noise: Noise | None = None, datasets: tuple[str, ...] = ("deaths", "students", "vehicles"),
                ) -> tuple[pa.Table, pa.Array]:
-    """``rows`` department rows without ID (DEPARTMENT_ROWS) and the truth: the member_key each row was drawn from, NULL for outsiders."""
+    """``rows`` department rows without ID (DEPARTMENT_ROWS) and the truth: the member_key each row was drawn
+    from, NULL for outsiders."""
     noise = noise or Noise()
     rng = np.random.default_rng(seed + 1)
     rnd = random.Random(seed + 2)

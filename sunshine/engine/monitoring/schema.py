@@ -43,7 +43,8 @@ MONITORED = pa.schema([
 CONTRIBUTION = pa.struct([pa.field("signal", pa.string()), pa.field("points", pa.int32())])
 
 WARNINGS = pa.schema([
-    pa.field("subject", pa.string(), nullable=False),   # registered · monitored · outside (a 低保 head found by C-DIBAO-MISSING)
+    # registered · monitored · outside (a 低保 head found by C-DIBAO-MISSING)
+    pa.field("subject", pa.string(), nullable=False),
     pa.field("year", pa.int32(), nullable=False),
     pa.field("household_key", pa.int64()),
     pa.field("household_no", pa.string()),

@@ -16,7 +16,7 @@ def form_data(**override):
     base = PolicyStandard.objects.get(version=BASE)
     data = {"base_version": BASE, "version": "js-2020-test", "name": "测试标准", "year_from": "2020",
             "year_to": "2020", "region_code": "320000000000", "notes": ""}
-    data |= {f"p_{k}": str(v) for k, v in base.parameters.items()}
+    data |= {f"p_{k}": str(v) for k, v in base.params.to_dict().items()}  # every field the form shows
     return data | override
 
 

@@ -1,0 +1,217 @@
+"""Storing a monitoring run's warnings: one EarlyWarning per subject and data, never raised twice on the same data.
+
+The signature of an engine row is sha256(subject key, year, signals_text). The subject key is the household
+number for a registered household and the head's ID number for a household outside the registry, so a 低保 head
+found by comparison (subject ``outside``) and the monitored household this module makes for him are one
+subject. For each row:
+
+no warning with the signature       a new EarlyWarning (待核实, deadline = today + verification days, village
+                                    level), event 'raised'
+a warning with it, still open       last_run moves on; no event (a daily run would flood the history)
+a warning with it, closed           nothing: its verification or clearance stands until the data change
+
+A 低保 head outside the registry gets a MonitoredHousehold (source comparison, number JC<year><6 digits>) unless
+one of that year already has his ID. The caller wraps the whole store in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from sunshine.core.models import Division, User
+from sunshine.monitoring.choices import OPEN_STATUSES, EscalationLevel, MonitoredSource, WarningStatus
+from sunshine.monitoring.models import EarlyWarning, MonitoredHousehold, MonitoringRun, WarningEvent
+from sunshine.registry.models import Household
+
+BATCH = 1000
+RAISED = "raised"
+REGISTERED, MONITORED, OUTSIDE = "registered", "monitored", "outside"
+OUTSIDE_PREFIX = "JC"
+
+
+def subject_key(row: dict[str, Any]) -> str:
+    if row["subject"] == REGISTERED:
+        return f"household:{row.get('household_no') or row['household_key']}"
+    if row.get("id_number"):
+        return f"person:{row['id_number']}"
+    if row.get("number"):
+        return f"monitored:{row['number']}"
+    # A head known only by a hashed ID: told apart by name and division rather than merged with the others.
+    return f"outside:{row.get('name') or ''}:{row['division_code']}"
+
+
+def signature(row: dict[str, Any]) -> str:
+    parts = (subject_key(row), str(row["year"]), row["signals_text"])
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+# --- the cadre responsible for a household -------------------------------------------------------------
+
+
+def assigned_cadres(household_ids: Iterable[int]) -> dict[int, int]:
+    """household id → the user id of its assistance cadre (帮扶责任人), for the households that have one.
+
+    A hook: there is no pairing of cadres with households yet (the assistance issue adds it), so nobody is
+    assigned and the warning waits for the village. Replace the body with one query over the pairings."""
+    return {}
+
+
+def cadre_for(household: Household) -> User | None:
+    """The assistance cadre of one household, or None (always None until pairings exist; see assigned_cadres)."""
+    cadre_id = assigned_cadres([household.pk]).get(household.pk)
+    return None if cadre_id is None else User.objects.filter(pk=cadre_id).first()
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _existing(model: Any, field_name: str, keys: set[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for chunk in _chunks(sorted(keys)):
+        found.update(model.objects.filter(**{f"{field_name}__in": chunk}).values_list(field_name, flat=True))
+    return found
+
+
+def _earlier(signatures: list[str]) -> dict[str, tuple[int, str]]:
+    """signature → (pk, status) of the newest warning that has it."""
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(signatures):
+        for pk, sig, status in (EarlyWarning.objects.filter(signature__in=chunk).order_by("pk")
+                                .values_list("pk", "signature", "status")):
+            found[sig] = (pk, status)
+    return found
+
+
+def _next_numbers(year: int) -> Iterator[str]:
+    prefix = f"{OUTSIDE_PREFIX}{year}"
+    used = MonitoredHousehold.objects.filter(year=year, number__startswith=prefix).values_list("number", flat=True)
+    top = max((int(n[len(prefix):]) for n in used if n[len(prefix):].isdigit()), default=0)
+    while True:
+        top += 1
+        yield f"{prefix}{top:06d}"
+
+
+def known_households(year: int, rows: Iterable[dict[str, Any]]) -> dict[str, tuple[int, str]]:
+    """subject key → (pk, number) of the monitored households of ``year`` the ``outside`` rows already have: by
+    the head's ID, or for a head without a plain ID by name and division among those made from comparison."""
+    rows = list(rows)
+    ids = sorted({r["id_number"] for r in rows if r.get("id_number")})
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(ids):
+        for pk, number, id_number in (MonitoredHousehold.objects.filter(year=year, head_id_number__in=chunk)
+                                      .order_by("pk").values_list("pk", "number", "head_id_number")):
+            found.setdefault(f"person:{id_number}", (pk, number))
+    names = sorted({r.get("name") or "" for r in rows if not r.get("id_number")})
+    for chunk in _chunks(names):
+        for pk, number, name, division in (
+                MonitoredHousehold.objects.filter(year=year, head_id_number="", source=MonitoredSource.COMPARISON,
+                                                  head_name__in=chunk)
+                .order_by("pk").values_list("pk", "number", "head_name", "division_id")):
+            found.setdefault(f"outside:{name}:{division}", (pk, number))
+    return found
+
+
+def outside_households(rows: list[dict[str, Any]], run: MonitoringRun, actor: User | None,
+                       divisions: set[str]) -> tuple[dict[str, tuple[int, str]], int]:
+    """subject key → (pk, number) of the monitored household of each ``outside`` row: the one it already has,
+    else a new one (source comparison) in the row's division; and how many were made."""
+    wanted = {subject_key(r): r for r in rows if r["subject"] == OUTSIDE}
+    found = known_households(run.year, wanted.values())
+    keys = [key for key in wanted if key not in found]
+    numbers = _next_numbers(run.year)
+    created = [
+        MonitoredHousehold(
+            number=next(numbers), year=run.year,
+            division_id=wanted[key]["division_code"] if wanted[key]["division_code"] in divisions else run.division_id,
+            head_name=(wanted[key].get("name") or "")[:100], head_id_number=wanted[key].get("id_number") or "",
+            source=MonitoredSource.COMPARISON, created_by=actor,
+            note=f"监测批次 #{run.pk} 据数据比对发现(低保户未纳入建档立卡)登记",
+        )
+        for key in keys
+    ]
+    if created:
+        created = bulk_create_with_history(created, MonitoredHousehold, batch_size=BATCH, default_user=actor)
+    found.update({key: (m.pk, m.number) for key, m in zip(keys, created, strict=True)})
+    return found, len(created)
+
+
+# --- storing --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    counts: dict[str, Any]
+    # subject key → the number an outside subject is known by now (its monitored household's), for exports
+    outside_numbers: dict[str, str] = field(default_factory=dict)
+
+
+def store_warnings(run: MonitoringRun, table: pa.Table, *, verification_days: int, actor: User | None,
+                   today: dt.date | None = None) -> Stored:
+    """Write the warnings of ``run`` (WARNINGS rows); call inside a transaction."""
+    rows: list[dict[str, Any]] = []
+    prints: list[str] = []
+    seen: set[str] = set()
+    for row in table.to_pylist():
+        sig = signature(row)
+        if sig not in seen:
+            seen.add(sig)
+            rows.append(row)
+            prints.append(sig)
+    divisions = _existing(Division, "code", {r["division_code"] for r in rows})
+    earlier = _earlier(prints)
+    fresh = [(row, sig) for row, sig in zip(rows, prints, strict=True) if sig not in earlier]
+    outside, made = outside_households([row for row, _ in fresh], run, actor, divisions)
+    households = _existing(Household, "pk", {r["household_key"] for r, _ in fresh if r["subject"] == REGISTERED})
+    cadres = assigned_cadres(sorted(households))
+    deadline = (today or timezone.localdate()) + dt.timedelta(days=int(verification_days))
+
+    created = []
+    for row, sig in fresh:
+        household_id = row["household_key"] if row["subject"] == REGISTERED else None
+        if row["subject"] == REGISTERED and household_id not in households:
+            continue  # removed from the registry since the snapshot: nothing to attach a warning to
+        monitored_id = row.get("monitored_key") if row["subject"] == MONITORED else None
+        if row["subject"] == OUTSIDE:
+            monitored_id = outside[subject_key(row)][0]
+        created.append(EarlyWarning(
+            year=row["year"], household_id=household_id,
+            monitored_id=monitored_id,
+            division_id=row["division_code"] if row["division_code"] in divisions else run.division_id,
+            codes=list(row["codes"]), score=row["score"],
+            contributions={c["signal"]: c["points"] for c in row["contributions"]},
+            explanation=row["explanation"], signature=sig, status=WarningStatus.PENDING, deadline=deadline,
+            escalation=EscalationLevel.VILLAGE, assigned_to_id=cadres.get(household_id), first_run=run, last_run=run,
+        ))
+    EarlyWarning.objects.bulk_create(created, batch_size=BATCH)
+    new_ids = list(EarlyWarning.objects.filter(first_run=run).values_list("pk", flat=True))
+    WarningEvent.objects.bulk_create(
+        [WarningEvent(warning_id=pk, user=actor, action=RAISED, to_status=WarningStatus.PENDING, run=run,
+                      note=f"监测批次 #{run.pk} 预警") for pk in new_ids], batch_size=BATCH)
+    still_open = sorted(pk for pk, status in earlier.values() if status in OPEN_STATUSES)
+    now = timezone.now()
+    for chunk in _chunks(still_open):
+        EarlyWarning.objects.filter(pk__in=chunk, last_run_id__lt=run.pk).update(last_run=run, updated_at=now)
+
+    by_code = Counter(code for row in rows for code in row["codes"])
+    counts = {"total": len(rows), "by_code": dict(sorted(by_code.items())), "new": len(created),
+              "repeated": len(rows) - len(fresh),
+              "outside_households": made}
+    numbers = {key: number for key, (_, number) in outside.items()}
+    # Outside subjects seen again already have their household: name it in exports too.
+    again = [r for r, sig in zip(rows, prints, strict=True) if sig in earlier and r["subject"] == OUTSIDE]
+    if again:
+        numbers.update({key: number for key, (_, number) in known_households(run.year, again).items()})
+    return Stored(counts=counts, outside_numbers=numbers)
