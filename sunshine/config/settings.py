@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sunshine.assessment",
     "sunshine.comparison",
     "sunshine.monitoring",
+    "sunshine.workflow",
 ]
 
 MIDDLEWARE = [

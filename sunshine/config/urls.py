@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("sunshine.assessment.urls")),
     path("", include("sunshine.comparison.urls")),
     path("", include("sunshine.monitoring.urls")),
+    path("", include("sunshine.workflow.urls")),
     path("", include("sunshine.policy.urls")),
 ]
