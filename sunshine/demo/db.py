@@ -17,6 +17,7 @@ from sunshine.assessment.services import delete_runs_touching
 from sunshine.comparison.runs.services import delete_runs_touching as delete_comparisons_touching
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.models import Division, User
+from sunshine.monitoring.cleanup import delete_monitoring_touching
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
 
 BULK_MODELS: tuple[type[models.Model], ...] = (Household, Person, HouseholdYear, MemberYear)
@@ -109,6 +110,7 @@ def delete_synthetic(county6: str) -> int:
     person_ids = list(member_years.values_list("person_id", flat=True).distinct())
     delete_runs_touching(divisions)  # assessment runs about this data refer to it
     delete_comparisons_touching(divisions)  # and so do comparison findings
+    delete_monitoring_touching(divisions)  # and warnings, monitored households and sample units
 
     for model, qs in ((MemberYear, member_years), (HouseholdYear, household_years), (Household, households),
                       (VillageYear, VillageYear.objects.filter(village__in=villages))):

@@ -38,8 +38,8 @@ timings: dict[str, float] = {}
 def unmatched_rows(dataset: str, table: pa.Table) -> pa.Table:
     """The rows of a stored load of ``dataset`` that only probabilistic matching can place: no valid ID and no
     ID hash, but a name. Columns of DEPARTMENT_ROWS."""
-    keep = pc.and_(pc.and_(pc.is_null(table["id_number"]), pc.is_null(table["id_hash"])),
-                   pc.is_valid(table["name"]))
+    has_name = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(table["name"]), ""), False)
+    keep = pc.and_(pc.and_(pc.is_null(table["id_number"]), pc.is_null(table["id_hash"])), has_name)
     rows = table.filter(keep)
     return pa.Table.from_arrays(
         [pa.array([dataset] * rows.num_rows, pa.string()),
@@ -53,7 +53,13 @@ def link(department: pa.Table, people: pa.Table, *, threshold: float = 0.95, eng
     """For each department row (rows of unmatched_rows, of one or more datasets), the single most probable
     registry member with match probability ≥ ``threshold`` (equal probabilities: the lowest member_key). Rows
     below the threshold are left out. ``people`` needs member_key, name, birth_date, gender and village_code
-    (PEOPLE rows; the caller chooses which). The same inputs and seed give the same links."""
+    (PEOPLE rows; the caller chooses which). The same inputs and seed give the same links.
+
+    ``max_pairs`` random pairs estimate the u probabilities. Spark and DuckDB hash differently, so they sample
+    different pairs unless max_pairs ≥ rows × members; probabilities then differ by about 1e-3 and a row close
+    to the threshold may be linked on one engine only. Even on the same pairs they differ by about 1e-9,
+    because Splink's Jaro-Winkler on Spark (its jar) and DuckDB's jaro_winkler_similarity are not quite the
+    same function."""
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], not {threshold}")
     timings.clear()
@@ -64,9 +70,11 @@ def link(department: pa.Table, people: pa.Table, *, threshold: float = 0.95, eng
     timings["features"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    pairs = predict(left, right, threshold=threshold, engine=engine, spark_session=spark_session, seed=seed,
-                    max_pairs=max_pairs)
-    best = best_per_row(pairs)
+    # Splink turns the threshold into a match weight, infinite at 1
+    pairs = predict(left, right, threshold=min(threshold, 1 - 1e-9), engine=engine, spark_session=spark_session,
+                    seed=seed, max_pairs=max_pairs)
+    # Splink filters on the match weight; the probability computed from it may fall a rounding below
+    best = best_per_row(pairs.filter(pc.greater_equal(pairs["probability"], threshold)))
     timings["linkage"] = time.perf_counter() - started
 
     rows = best["row"]

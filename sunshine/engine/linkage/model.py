@@ -7,7 +7,8 @@ Training, without labels:
    it is counted in Arrow, so both engines start from the same value;
 2. u probabilities from random pairs (seeded, hash-based sampling in Splink 5: reproducible);
 3. m probabilities by expectation maximisation on pairs blocked on the birth date (estimates name and place)
-   and on the name pinyin (estimates birth date and place); gender's m is fixed (see ``comparisons``);
+   and on the name pinyin (estimates birth date and place); the m of gender and of the sparse levels is fixed
+   (see ``comparisons``);
 4. every m raised to at least ``M_FLOOR``: a level never seen among the matches of the training pairs (a
    near-miss name in data whose only name noise is homophones) would otherwise weigh more against a link than
    a wholly different name; and m, u rounded to 10 significant digits (see ``_significant``).
@@ -27,9 +28,15 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.exceptions import EMTrainingException
 
+logger = logging.getLogger(__name__)
+
 DETERMINISTIC_RECALL = 0.8
 GENDER_ERROR = 0.02   # share of true matches whose recorded genders differ
 M_FLOOR = 1e-3        # no level may veto a link because the training pairs never showed it among matches
+# m of the levels that hold almost no matches (a near-miss name that is no homophone, a birth date wrong in more
+# than one digit): fixed, because EM, finding next to no matches there, drives them towards 0 with every
+# iteration until Splink rejects the value (below 1e-300) and the whole estimation fails
+SPARSE_M = 0.005
 DEPARTMENT, REGISTRY = "department", "registry"
 
 # name_fuzzy (模糊音) rather than name_pinyin: it takes in every pinyin match and the dialect variants too.
@@ -55,15 +62,16 @@ def comparisons() -> list[cl.CustomComparison]:
         # u, which excludes the pairs of identical names, and so punish a homophone far too much
         _level("name_pinyin_l = name_pinyin_r", "same pinyin"),
         _level("name_fuzzy_l = name_fuzzy_r", "same pinyin but for sounds dialects merge"),
-        cll.JaroWinklerLevel("name_pinyin", 0.9),
+        cll.JaroWinklerLevel("name_pinyin", 0.9).configure(m_probability=SPARSE_M, fix_m_probability=True),
         cll.ElseLevel(),
     ], output_column_name="name")
     birth = cl.CustomComparison([
         cll.NullLevel("birth_date"),
         cll.ExactMatchLevel("birth_date"),
         cll.LevenshteinLevel("birth_date", 1),  # one digit wrong
-        _level("birth_ym_l = birth_ym_r", "same year and month"),
-        _level("birth_year_l = birth_year_r", "same year"),
+        _level("birth_ym_l = birth_ym_r", "same year and month").configure(
+            m_probability=SPARSE_M, fix_m_probability=True),
+        _level("birth_year_l = birth_year_r", "same year").configure(m_probability=SPARSE_M, fix_m_probability=True),
         cll.ElseLevel(),
     ], output_column_name="birth_date")
     # Fixed, not estimated: names are gendered, so pairs that agree on the name agree on gender far more often
@@ -137,6 +145,10 @@ def train(linker: Linker, department: pa.Table, people: pa.Table, *, seed: int, 
                 max_pairs=EM_MAX_PAIRS if pairs > EM_MAX_PAIRS else None)
         except EMTrainingException:
             continue
+        except ValueError as error:  # an m driven below 1e-300 (see SPARSE_M): keep what the other rule gives
+            if "minimum allowed" not in str(error):
+                raise
+            logger.warning("EM blocked on %s stopped: %s", "+".join(keys), error)
     model = linker.misc.save_model_to_json()
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:

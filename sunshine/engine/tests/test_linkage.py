@@ -134,6 +134,7 @@ def test_unmatched_rows_keeps_rows_without_id_or_hash_but_with_a_name():
          "gender": "male", "division_code": VILLAGE, "death_date": dt.date(2020, 1, 1)},
         {"source_row": 5, "name": None, "death_date": dt.date(2020, 1, 1)},
         {"source_row": 6, "name": "李娜", "death_date": dt.date(2020, 1, 1)},
+        {"source_row": 7, "name": "  ", "death_date": dt.date(2020, 1, 1)},
     ], schema=schema)
     rows = unmatched_rows("deaths", table)
     assert rows.schema == DEPARTMENT_ROWS
@@ -146,8 +147,13 @@ def test_unmatched_rows_keeps_rows_without_id_or_hash_but_with_a_name():
 def test_empty_inputs_give_empty_links():
     people = synthetic.members(50, seed=1)
     assert link(DEPARTMENT_ROWS.empty_table(), people).equals(LINKS.empty_table())
+    rows = synthetic.department(people, 5, seed=1)[0]
     with pytest.raises(ValueError, match="engine"):
-        link(synthetic.department(people, 5, seed=1)[0], people, engine="oracle")
+        link(rows, people, engine="oracle")
+    with pytest.raises(ValueError, match="spark_session"):
+        link(rows, people, engine="spark")
+    with pytest.raises(ValueError, match="threshold"):
+        link(rows, people, threshold=0)
 
 
 def test_name_features_fold_variants_and_read_surnames():

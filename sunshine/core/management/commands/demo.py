@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--county", default="320321", help="6位县级代码,默认丰县 320321")
         parser.add_argument("--no-serve", action="store_true")
-        parser.add_argument("--no-comparison", action="store_true", help="不生成部门数据和比对批次")
+        parser.add_argument("--no-comparison", action="store_true", help="不生成部门数据、比对批次和监测批次")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             call_command("serve", host=options["host"], port=options["port"])
 
     def _compare(self, options: dict[str, Any]) -> None:
-        """Synthetic department data for the region and a first comparison run over it."""
+        """Synthetic department data for the region, a first comparison run over it, and a monitoring run."""
         if options["no_comparison"]:
             return
         from django.conf import settings
@@ -59,3 +59,11 @@ class Command(BaseCommand):
         found = sum(run.counts.get("by_rule", {}).values())
         self.stdout.write(self.style.SUCCESS(
             f"{run} {run.get_status_display()}: {found} 条发现 ({time.perf_counter() - started:.1f} s)"))
+
+        from sunshine.monitoring.runs import run_monitoring_for
+
+        started = time.perf_counter()
+        monitoring = run_monitoring_for(actor=admin, year=settings.SUNSHINE_DEFAULT_YEAR,
+                                        division_code=f"{options['county']}000000")
+        self.stdout.write(self.style.SUCCESS(
+            f"{monitoring}: {monitoring.counts.get('total', 0)} 条预警 ({time.perf_counter() - started:.1f} s)"))
