@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -16,6 +17,8 @@ from sunshine.config.api import api
 from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
+from sunshine.workflow.tests import factories as wf
+from sunshine.workflow.urls import PUBLIC_ROUTES
 
 DENIED = {403, 404}
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
@@ -67,6 +70,7 @@ def target(users, household_a, household_b):
     cf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
     sample_at_id(household_b, int(ids["id"]))
     mf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
+    wf.at_ids(actor=users["county"], household_year=household_b, id=int(ids["id"]))
     return ids
 
 
@@ -85,7 +89,7 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
     client.force_login(users["clerk"])
     checked = 0
     for route, params in page_patterns():
-        if not params:
+        if not params or route in PUBLIC_ROUTES:
             continue
         url = fill(route, target)
         for method in ("get", "post"):
@@ -96,10 +100,35 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
     # Lists show nothing of B, whatever is asked for.
     for url in ("/households/", f"/households/?division={f.VILLAGE_B}", f"/households/?q={target['household_no']}",
                 f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/",
-                "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/"):
+                "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/", "/cases/",
+                f"/cases/?division={f.VILLAGE_B}"):
         body = client.get(url, follow=True).content.decode()
         body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
         assert target["household_no"] not in body and household_b.head_name not in body, url
+
+
+def test_public_routes_are_open_but_show_only_cases_in_notice_masked(client: Client, users, target, household_a,
+                                                                   household_b):
+    """The public notice site (PUBLIC_ROUTES) needs no login and has no scope: it shows a village's cases in
+    their notice period only, names masked, never an ID number, a phone number or a birth date."""
+    public = [route for route, _ in page_patterns() if route in PUBLIC_ROUTES]
+    assert sorted(public) == sorted(PUBLIC_ROUTES)
+    secrets = set(household_b.members.values_list("person__id_number", flat=True))
+    births = {f"{d:%Y-%m-%d}" for d in household_b.members.values_list("person__birth_date", flat=True)}
+    body = client.get(fill("public/notices/<str:code>/", target)).content.decode()  # anonymous
+    assert "乙*主" in body and "乙户主" not in body
+    assert not [m for m in ID_RE.findall(body) if m in secrets] and not [b for b in births if b in body]
+    assert household_b.phone not in body and target["household_no"] not in body
+    # Village A has no case in its notice period: nothing to show.
+    assert client.get(f"/public/notices/{f.VILLAGE_A}/").status_code == 404
+    # A case whose notice period has ended disappears, and takes no objection.
+    from sunshine.workflow.models import Case
+
+    Case.objects.filter(pk=int(target["id"])).update(notice_end=dt.date(2000, 1, 1))
+    assert client.get(fill("public/notices/<str:code>/", target)).status_code == 404
+    response = client.post(fill("public/notices/<str:code>/object/", target),
+                           {"case": target["id"], "contact": "x", "content": "过期异议"})
+    assert response.status_code == 404
 
 
 def test_admin_is_for_superusers_only(client: Client, users):
@@ -124,6 +153,8 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                                          "date": "2020-06-01", "note": "越权帮扶"},
     ("POST", "/api/monitoring/warnings/{id}/clear"): {"reason": "越权消除", "date": "2020-06-01"},
     ("POST", "/api/monitoring/warnings/{id}/hand-over"): {"note": "越权转入"},
+    ("POST", "/api/cases/{id}/advance"): {"step": "village_notice", "decision": "approve", "note": "越权办理"},
+    ("POST", "/api/cases/objections/{id}/handle"): {"upheld": False, "resolution": "越权处理"},
 }
 
 
@@ -154,7 +185,8 @@ def test_api_lists_never_show_village_b(client: Client, users, target, household
     client.force_login(users["clerk"])
     for url in ("/api/households", f"/api/households?division={f.VILLAGE_B}", "/api/members",
                 f"/api/households?q={target['household_no']}", "/api/divisions", "/api/comparison/findings",
-                "/api/monitoring/warnings", "/api/monitoring/monitored"):
+                "/api/monitoring/warnings", "/api/monitoring/monitored", "/api/cases",
+                f"/api/cases?division={f.VILLAGE_B}", "/api/cases?awaiting=true"):
         response = client.get(url)
         assert response.status_code in {200, *DENIED}, url
         body = response.content.decode()
@@ -184,6 +216,7 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
     sample_at_id(household_a, int(target_a["id"]))
     mf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
               id=int(target_a["id"]))
+    wf.at_ids(actor=users["county"], household_year=household_a, id=int(target_a["id"]))
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

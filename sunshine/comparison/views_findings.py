@@ -7,20 +7,20 @@ sunshine.comparison.workflow. Attachments are never served from a public /media/
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from sunshine.comparison import display, selectors, workflow
 from sunshine.comparison.forms import FindingFilterForm, RectifyForm, VerifyForm
 from sunshine.comparison.models import Finding
+from sunshine.core.attachments import attachment_response
 from sunshine.core.audit import log_access, log_full_read
 from sunshine.core.choices import AccessAction
 from sunshine.core.ids import mask_text
@@ -177,21 +177,6 @@ def finding_rectify(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A00
 def finding_attachment(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
     """An event's attachment, for readers who may see its finding."""
     event = selectors.get_event(request.user, id)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
-    if not event.attachment:
-        raise Http404(_("该记录没有附件"))
-    name = PurePath(event.attachment.name).name
-    suffix = PurePath(name).suffix.lower()
-    try:
-        handle = event.attachment.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("附件文件已不存在")) from exc
-    log_access(user=request.user, action=AccessAction.VIEW_FULL, object_type="finding_attachment",
-               object_ref=f"{event.finding_id}/{event.pk}", request=request)
-    response = FileResponse(handle, content_type=workflow.ATTACHMENT_CONTENT_TYPES.get(
-        suffix, "application/octet-stream"), as_attachment=suffix not in workflow.ATTACHMENT_CONTENT_TYPES,
-        filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(request, event.attachment, object_type="finding_attachment",
+                               object_ref=f"{event.finding_id}/{event.pk}")
 

@@ -10,7 +10,6 @@ the finding's division. Supervisors and provincial analysts read only."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +18,14 @@ from django.utils import timezone
 
 from sunshine.comparison.choices import FindingStatus
 from sunshine.comparison.models import Finding, FindingEvent
+from sunshine.core.attachments import (  # noqa: F401 - re-exported for the comparison pages
+    ATTACHMENT_CONTENT_TYPES,
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    check_attachment,
+    mask_attachment_name,
+)
 from sunshine.core.choices import Role
-from sunshine.core.ids import mask_text
 from sunshine.core.scope import division_visible
 from sunshine.policy.parameters import StandardParameters
 
@@ -31,12 +36,6 @@ if TYPE_CHECKING:
 
 ROLES_THAT_VERIFY = frozenset({Role.VILLAGE_CLERK, Role.TOWNSHIP_REVIEWER, Role.COUNTY_MANAGER, Role.ADMIN})
 DEFAULT_DEADLINE_DAYS = StandardParameters().verification_days  # the policy standard's default
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# Extension → the bytes such a file starts with: the name alone would let any file through.
-ATTACHMENT_TYPES = {".pdf": (b"%PDF-",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-                    ".png": (b"\x89PNG\r\n\x1a\n",)}
-ATTACHMENT_CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                            ".png": "image/png"}
 MAX_NOTE_LENGTH = 2000
 
 # FindingEvent.action values written here; the run service writes its own (raised, recurred, …).
@@ -85,29 +84,6 @@ def _clean_note(note: str | None, what: str) -> str:
     return text
 
 
-def check_attachment(attachment: UploadedFile | None) -> None:
-    """PDF, JPG or PNG up to 10 MB, by name and by content."""
-    if attachment is None:
-        return
-    suffix = PurePath(attachment.name or "").suffix.lower()
-    if suffix not in ATTACHMENT_TYPES:
-        raise ValidationError({"attachment": ["附件只能是 PDF、JPG 或 PNG 文件"]})
-    if attachment.size is None or attachment.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"attachment": [f"附件不能超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"]})
-    if attachment.size == 0:
-        raise ValidationError({"attachment": ["附件是空文件"]})
-    attachment.seek(0)
-    head = attachment.read(16)
-    attachment.seek(0)
-    if not any(head.startswith(magic) for magic in ATTACHMENT_TYPES[suffix]):
-        raise ValidationError({"attachment": ["附件内容与文件类型不符(应为 PDF、JPG 或 PNG)"]})
-
-
-def _store_name(attachment: UploadedFile) -> None:
-    # The stored name shows up in links and on disk: no ID number in it.
-    attachment.name = mask_text(PurePath(attachment.name or "附件").name).replace("*", "x")
-
-
 def _step(*, actor: User, finding: Finding, expected: FindingStatus, to: FindingStatus, action: str, note: str,
           attachment: UploadedFile | None, wrong_status: str) -> Finding:
     with transaction.atomic():
@@ -119,7 +95,7 @@ def _step(*, actor: User, finding: Finding, expected: FindingStatus, to: Finding
         event = FindingEvent(finding=locked, user=actor, action=action, from_status=expected, to_status=to,
                              note=note)
         if attachment is not None:
-            _store_name(attachment)
+            mask_attachment_name(attachment)
             event.attachment = attachment
         event.save()
     finding.status, finding.updated_at = locked.status, locked.updated_at

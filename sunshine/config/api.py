@@ -9,6 +9,7 @@ from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
 from sunshine.monitoring.api import router as monitoring_router
 from sunshine.registry.api import router as registry_router
+from sunshine.workflow.api import router as workflow_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -31,3 +32,4 @@ api.add_router("/", registry_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/comparison", comparison_router)
 api.add_router("/monitoring", monitoring_router)
+api.add_router("/cases", workflow_router)

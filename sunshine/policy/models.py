@@ -12,9 +12,10 @@ from simple_history.models import HistoricalRecords
 
 from sunshine.core.models import Division
 from sunshine.policy.parameters import StandardParameters
+from sunshine.policy.procedures import check_procedures, default_procedures
 
 # What identifies the decisions made under a version; these never change once it exists.
-FROZEN_FIELDS = ("version", "year_from", "year_to", "region_id", "parameters")
+FROZEN_FIELDS = ("version", "year_from", "year_to", "region_id", "parameters", "procedures")
 
 
 class StandardFrozen(Exception):
@@ -30,6 +31,8 @@ class PolicyStandard(models.Model):
         Division, on_delete=models.PROTECT, related_name="policy_standards", verbose_name=_("适用区域"),
     )
     parameters = models.JSONField(_("参数"))
+    # Case type → step codes of the identification procedure (sunshine.policy.procedures).
+    procedures = models.JSONField(_("识别退出程序"), default=default_procedures, blank=True)
     base = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived",
         verbose_name=_("基于版本"),
@@ -59,6 +62,13 @@ class PolicyStandard(models.Model):
             if stored is not None and any(stored[f] != getattr(self, f) for f in FROZEN_FIELDS):
                 raise StandardFrozen("已保存的政策标准不能修改版本、年度、区域或参数;请创建新版本")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = check_procedures(self.procedures)
+        if errors:
+            raise ValidationError({"procedures": [f"{k}: {v}" for k, v in errors.items()]})
 
     @property
     def params(self) -> StandardParameters:

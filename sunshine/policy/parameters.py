@@ -49,6 +49,7 @@ class StandardParameters:
     monitoring_multiplier: Decimal = _p(Decimal("1.5"), FACTOR, "监测线倍数(×收入标准)", "§5")
     income_drop_share: Decimal = _p(Decimal("0.30"), SHARE, "收入同比下降预警比例", "§5 M-UNSTABLE")
     verification_days: int = _p(15, DAYS, "预警核实时限(天)", "§5")
+    notice_days: int = _p(7, DAYS, "村级公示天数", "§八(一) 公示")
     funds_delay_days: int = _p(90, DAYS, "资金滞留天数", "§6 F-DELAY")
     loan_max: Decimal = _p(Decimal("50000"), MONEY, "扶贫小额信贷额度上限(元)", "§6 LOAN")
     loan_max_years: int = _p(3, YEARS, "扶贫小额信贷期限上限(年)", "§6 LOAN")

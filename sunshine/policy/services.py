@@ -55,7 +55,7 @@ def create_standard_version(
         raise ValidationError(errors)
     standard = PolicyStandard(
         version=version, name=name.strip(), year_from=year_from, year_to=year_to, region=region,
-        parameters=params.to_dict(), base=base, created_by=actor, notes=notes,
+        parameters=params.to_dict(), procedures=base.procedures, base=base, created_by=actor, notes=notes,
     )
     standard._history_user = actor  # type: ignore[attr-defined]
     standard.full_clean(exclude=["parameters"])

@@ -60,6 +60,9 @@ class Case(models.Model):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在村"))
     steps = models.JSONField(_("程序步骤"))                 # Step codes, frozen from the standard at opening
     current_step = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
+    # The current step's code while the case is open ("" once closed), kept by the services so that an inbox
+    # is one indexed filter (JSON indexing differs between SQLite and PostgreSQL).
+    awaiting_step = models.CharField(_("待办步骤"), max_length=20, choices=Step.choices, blank=True, db_index=True)
     status = models.CharField(_("状态"), max_length=12, choices=CaseStatus.choices,
                               default=CaseStatus.IN_PROGRESS, db_index=True)
     standard_version = models.CharField(_("政策标准版本"), max_length=60, blank=True)
