@@ -7,8 +7,10 @@ import datetime as dt
 import functools
 import itertools
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 
 from sunshine.core.choices import DivisionLevel, Role
@@ -48,8 +50,10 @@ class Region:
 
 def build_region() -> Region:
     if not Division.objects.filter(code=COUNTY).exists():
-        # Transactional tests (browser tests) flush the tables the reference migration filled.
+        # Transactional tests (browser tests) flush the tables the reference migrations filled: the divisions
+        # and the province's policy standard.
         load_reference_divisions(Division, KeyArea)
+        import_module("sunshine.policy.migrations.0002_jiangsu_2018_2020").load(django_apps, None)
     county = Division.objects.get(code=COUNTY)
     ta = Division.objects.create(code=TOWNSHIP_A, name="测试甲镇", level=DivisionLevel.TOWNSHIP,
                                  parent=county, synthetic=True)
