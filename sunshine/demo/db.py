@@ -52,6 +52,17 @@ def reset_sequences() -> None:
                 cur.execute(sql)
 
 
+def refresh_statistics() -> None:
+    """After a bulk load, let PostgreSQL's planner see the new row counts. Without it the next queries in the
+    same transaction (before autovacuum runs) are planned for empty tables: nested loops that took minutes on a
+    few thousand rows. SQLite's planner does not depend on such statistics."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for model in (*BULK_MODELS, Division, VillageYear):
+            cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - model names
+
+
 def insert(model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Insert tuples whose values are already in the database's form (see ``db_value``)."""
     qn = connection.ops.quote_name

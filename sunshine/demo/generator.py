@@ -158,6 +158,7 @@ def _generate(households: int, seed: int, county_code: str, years: tuple[int, ..
         if progress is not None:
             progress(start + n, households)
     db.reset_sequences()
+    db.refresh_statistics()
     return GenerationSummary(
         county_code=county_code, county_name=county.name, seed=seed, years=years,
         townships=len(layout.township_codes), villages=len(layout.village_codes),
