@@ -96,3 +96,16 @@ def mask_phone(phone: str | None) -> str:
 def mask_text(text: str) -> str:
     """Mask every ID-number-looking token in free text."""
     return FULL_ID_PATTERN.sub(lambda m: m.group(1) + "*" * 8 + m.group(3).upper(), text)
+
+
+# A mobile (1[3-9] + 9 digits) or a landline with area code, standing alone in the text.
+PHONE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+# A run of 15 or more digits (an ID typed without its check character, a 15-digit old ID, a bank card).
+LONG_DIGITS_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{15,}[Xx]?(?![0-9A-Za-z])")
+
+
+def mask_free_text(text: str) -> str:
+    """Free text typed by people (objections, notes): ID numbers, long digit runs and phones masked."""
+    text = mask_text(text)
+    text = LONG_DIGITS_PATTERN.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 10) + m.group(0)[-4:], text)
+    return PHONE_PATTERN.sub(lambda m: mask_phone(m.group(0)), text)

@@ -61,3 +61,14 @@ def show_phone(reader: User, phone: str | None) -> str:
     if not phone:
         return ""
     return phone if reader.can_see_full_personal_data else mask_phone(phone)
+
+
+def show_text(reader: User, text: str | None) -> str:
+    """Free text as this reader may see it: ID numbers and phone numbers masked for masked roles."""
+    from sunshine.core.ids import mask_free_text
+
+    if not text:
+        return ""
+    if getattr(reader, "is_authenticated", False) and reader.can_see_full_personal_data:
+        return text
+    return mask_free_text(text)
