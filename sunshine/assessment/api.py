@@ -24,7 +24,7 @@ D_RESULT = "结果:" + " · ".join(f"{v}={label}" for v, label in Result.choices
 D_STATE = "指标状态:" + " · ".join(f"{v}={label}" for v, label in CriterionState.choices)
 
 
-class RunOut(Schema):
+class AssessmentRunOut(Schema):
     id: int
     kind: KindSlug = Field(..., description=D_KIND)
     year: int
@@ -40,14 +40,14 @@ class RunOut(Schema):
     seconds: float
 
 
-class RunPage(Schema):
+class AssessmentRunPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[RunOut]
+    items: list[AssessmentRunOut]
 
 
-class RunQuery(PageQuery):
+class AssessmentRunQuery(PageQuery):
     kind: KindSlug | None = Field(None, description=D_KIND)
     year: int | None = Field(None, description="年度")
     official: bool | None = Field(None, description="true 只列正式评估,false 只列模拟测算")
@@ -96,8 +96,8 @@ def run_out(reader: Any, run: AssessmentRun) -> dict[str, Any]:
     }
 
 
-@router.get("/runs", response={200: RunPage, **READ_ERRORS}, summary="评估批次列表(您的管辖范围)")
-def list_runs(request: Any, filters: Query[RunQuery]) -> dict[str, Any]:
+@router.get("/runs", response={200: AssessmentRunPage, **READ_ERRORS}, summary="评估批次列表(您的管辖范围)")
+def list_runs(request: Any, filters: Query[AssessmentRunQuery]) -> dict[str, Any]:
     qs = selectors.visible_runs(request.auth)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -110,14 +110,14 @@ def list_runs(request: Any, filters: Query[RunQuery]) -> dict[str, Any]:
             "items": [run_out(request.auth, r) for r in rows]}
 
 
-@router.post("/runs", response={201: RunOut, **ERROR_RESPONSES},
+@router.post("/runs", response={201: AssessmentRunOut, **ERROR_RESPONSES},
              summary="执行评估(同步;正式评估限县级管理、省级分析、系统管理员)")
 def create_run(request: Any, payload: RunIn) -> Status[dict[str, Any]]:
     run = run_assessment(actor=request.auth, **payload.model_dump())
     return Status(201, run_out(request.auth, run))
 
 
-@router.get("/runs/{run_id}", response={200: RunOut, **READ_ERRORS}, summary="评估批次概要")
+@router.get("/runs/{run_id}", response={200: AssessmentRunOut, **READ_ERRORS}, summary="评估批次概要")
 def get_run(request: Any, run_id: int) -> dict[str, Any]:
     return run_out(request.auth, selectors.get_run(request.auth, run_id))
 

@@ -19,6 +19,7 @@ from sunshine.assessment.choices import (
     Result,
 )
 from sunshine.assessment.models import AssessmentRun
+from sunshine.core.spreadsheet import safe_row
 
 FORMATS = (".json", ".csv", ".xlsx")
 # English key → Chinese header, per kind; "criteria" expands to one column per criterion.
@@ -106,7 +107,7 @@ def write(run: AssessmentRun, path: Path) -> int:
             writer = csv.writer(fh)
             writer.writerow(table_header(kind))
             for record in records(run):
-                writer.writerow(table_row(kind, record))
+                writer.writerow(safe_row(table_row(kind, record)))
                 count += 1
     else:
         import xlsxwriter
@@ -116,6 +117,6 @@ def write(run: AssessmentRun, path: Path) -> int:
         sheet.write_row(0, 0, table_header(kind))
         for record in records(run):
             count += 1
-            sheet.write_row(count, 0, table_row(kind, record))
+            sheet.write_row(count, 0, safe_row(table_row(kind, record)))
         workbook.close()
     return count

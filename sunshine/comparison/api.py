@@ -14,14 +14,14 @@ from ninja import Query, Router
 from sunshine.comparison import display, selectors, workflow
 from sunshine.comparison.models import ComparisonRun, Finding
 from sunshine.comparison.schemas import (
+    ComparisonRunPage,
+    ComparisonRunQuery,
     FindingDetailOut,
     FindingPage,
     FindingQuery,
+    FindingVerifyIn,
     RectifyIn,
     RunDetailOut,
-    RunPage,
-    RunQuery,
-    VerifyIn,
 )
 from sunshine.core.api import ERROR_RESPONSES, READ_ERRORS, paginate
 from sunshine.core.audit import log_access, log_full_read
@@ -43,8 +43,8 @@ def run_out(run: ComparisonRun) -> dict[str, Any]:
     }
 
 
-@router.get("/runs", response={200: RunPage, **READ_ERRORS}, tags=RUNS, summary="比对批次列表(您的管辖范围)")
-def list_runs(request: HttpRequest, filters: Query[RunQuery]) -> dict[str, Any]:
+@router.get("/runs", response={200: ComparisonRunPage, **READ_ERRORS}, tags=RUNS, summary="比对批次列表(您的管辖范围)")
+def list_runs(request: HttpRequest, filters: Query[ComparisonRunQuery]) -> dict[str, Any]:
     qs = selectors.visible_runs(request.auth)
     if filters.year:
         qs = qs.filter(year=filters.year)
@@ -118,7 +118,7 @@ def get_finding(request: HttpRequest, id: int) -> dict[str, Any]:  # noqa: A002 
 
 @router.post("/findings/{id}/verify", response={200: FindingDetailOut, **ERROR_RESPONSES}, tags=FINDINGS,
              summary="核实:待核实 → 核实属实 / 核实不属实(须填写说明)")
-def verify_finding(request: HttpRequest, id: int, payload: VerifyIn) -> dict[str, Any]:  # noqa: A002
+def verify_finding(request: HttpRequest, id: int, payload: FindingVerifyIn) -> dict[str, Any]:  # noqa: A002
     finding = selectors.get_finding(request.auth, id)
     workflow.verify(actor=request.auth, finding=finding, confirmed=payload.confirmed, note=payload.note)
     return _detail(request, finding)

@@ -59,7 +59,7 @@ class CountyCountOut(Schema):
     count: int
 
 
-class RunOut(Schema):
+class ComparisonRunOut(Schema):
     id: int
     year: int
     division_code: str = Field(..., description="比对范围(区划代码)")
@@ -77,7 +77,7 @@ class RunOut(Schema):
     seconds: float
 
 
-class RunDetailOut(RunOut):
+class RunDetailOut(ComparisonRunOut):
     loads: list[LoadOut] = Field(..., description="所用部门数据(数据集、版本、截止日期)")
     whole: bool = Field(..., description="true:统计为整个批次;false:只统计您管辖范围内的发现")
     total: int
@@ -88,14 +88,14 @@ class RunDetailOut(RunOut):
     by_county: list[CountyCountOut]
 
 
-class RunPage(Schema):
+class ComparisonRunPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[RunOut]
+    items: list[ComparisonRunOut]
 
 
-class RunQuery(PageQuery):
+class ComparisonRunQuery(PageQuery):
     year: int | None = Field(None, description="年度")
     status: JobSlug | None = Field(None, description=D_JOB)
 
@@ -103,7 +103,7 @@ class RunQuery(PageQuery):
 # --- findings -----------------------------------------------------------------------------------------
 
 
-class FindingOut(Schema):
+class ComparisonFindingOut(Schema):
     id: int
     rule: RuleSlug = Field(..., description=D_RULE)
     rule_title: str
@@ -126,7 +126,7 @@ class FindingOut(Schema):
     previous_id: int | None = Field(None, description="此前同一问题的发现")
 
 
-class EventOut(Schema):
+class FindingEventOut(Schema):
     id: int
     at: dt.datetime
     user: str | None = Field(None, description="操作人;系统比对为 null")
@@ -145,11 +145,11 @@ class OccurrenceOut(Schema):
     created_at: dt.datetime
 
 
-class FindingDetailOut(FindingOut):
+class FindingDetailOut(ComparisonFindingOut):
     evidence: list[dict[str, Any]] = Field(..., description="部门数据行:{中文列名: 值};身份证号按角色脱敏")
     occurrences: list[OccurrenceOut]
     later_ids: list[int] = Field(..., description="此后同一问题的发现")
-    events: list[EventOut]
+    events: list[FindingEventOut]
     can_act: bool = Field(..., description="您可以核实或整改该发现")
 
 
@@ -157,7 +157,7 @@ class FindingPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[FindingOut]
+    items: list[ComparisonFindingOut]
 
 
 class FindingQuery(PageQuery):
@@ -173,7 +173,7 @@ class FindingQuery(PageQuery):
     household_no: str | None = Field(None, max_length=30, description="户编号")
 
 
-class VerifyIn(Schema):
+class FindingVerifyIn(Schema):
     confirmed: bool = Field(..., description="true=核实属实;false=核实不属实")
     note: str = Field(..., min_length=1, max_length=2000, description="核实情况说明")
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -28,8 +29,10 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from sunshine.core.busy import busy_response, is_busy_error
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.ids import mask_text
+from sunshine.core.input_guard import overflow_message
 from sunshine.core.models import ApiToken
 from sunshine.core.scope import get_visible_division, visible_divisions
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000  # beyond it the row offset no longer fits the database's integers (page=2**63-1 was a 500)
 
 
 # --- authentication ---------------------------------------------------------------------------------
@@ -91,8 +95,9 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorOut]
 
 
-ERROR_RESPONSES: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+# 400: a request the database cannot take (a NUL character, a number out of its range): see core.input_guard.
+ERROR_RESPONSES: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+READ_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 # Pydantic's English messages for the usual format errors, in Chinese.
 _FORMAT_MESSAGES = {
@@ -191,6 +196,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = _HTTP_MESSAGES.get(str(exc), mask_text(str(exc)))
         return _json(api, request, {"detail": message}, exc.status_code)
 
+    def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # SQLite: OverflowError binding an integer beyond 64 bits; PostgreSQL: DataError (out of range).
+        return _json(api, request, {"detail": overflow_message()}, 400)
+
+    def on_operational_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        if not is_busy_error(exc):  # anything but a busy database stays a server error
+            raise exc
+        return busy_response(request)
+
+    api.add_exception_handler(OperationalError, on_operational_error)
+    api.add_exception_handler(OverflowError, on_out_of_range)
+    api.add_exception_handler(DataError, on_out_of_range)
     api.add_exception_handler(DjangoValidationError, on_django_validation)
     api.add_exception_handler(NinjaValidationError, on_format_error)
     api.add_exception_handler(PermissionDenied, on_permission_denied)
@@ -203,7 +220,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, description="页码,从 1 开始")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码,从 1 开始,最大 {MAX_PAGE}")
     page_size: int = Field(
         settings.SUNSHINE_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数,最多 {MAX_PAGE_SIZE}"
     )

@@ -22,10 +22,10 @@ from sunshine.monitoring.schemas import (
     MonitoredOut,
     MonitoredPage,
     MonitoredQuery,
-    VerifyIn,
     WarningDetailOut,
     WarningPage,
     WarningQuery,
+    WarningVerifyIn,
 )
 
 router = Router()
@@ -82,7 +82,7 @@ def get_warning(request: HttpRequest, id: int) -> dict[str, Any]:  # noqa: A002 
 
 @router.post("/warnings/{id}/verify", response={200: WarningDetailOut, **ERROR_RESPONSES}, tags=WARNINGS,
              summary="核实:待核实 → 已核实(属实)/ 已核实(不属实)")
-def verify_warning(request: HttpRequest, id: int, payload: VerifyIn) -> dict[str, Any]:  # noqa: A002
+def verify_warning(request: HttpRequest, id: int, payload: WarningVerifyIn) -> dict[str, Any]:  # noqa: A002
     warning = selectors.get_warning(request.auth, id)
     workflow.verify(actor=request.auth, warning=warning, confirmed=payload.confirmed, note=payload.note)
     return _detail(request, warning)

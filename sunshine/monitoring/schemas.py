@@ -74,7 +74,7 @@ class MeasureOut(Schema):
     created_by: str | None = None
 
 
-class EventOut(Schema):
+class WarningEventOut(Schema):
     id: int
     at: dt.datetime
     user: str | None = Field(None, description="操作人;系统监测为 null")
@@ -90,7 +90,7 @@ class EventOut(Schema):
 class WarningDetailOut(WarningOut):
     contributions: list[ContributionOut] = Field(..., description="评分构成,分值高者在前")
     measures: list[MeasureOut]
-    events: list[EventOut]
+    events: list[WarningEventOut]
     next_steps: list[Literal["verify", "measure", "clear", "hand_over"]] = Field(
         ..., description="您现在可以办理的步骤")
 
@@ -129,7 +129,7 @@ class WarningQuery(PageQuery):
     household_no: str | None = Field(None, max_length=30, description="户编号")
 
 
-class VerifyIn(Schema):
+class WarningVerifyIn(Schema):
     confirmed: bool = Field(..., description="true=属实;false=不属实(办结)")
     note: str = Field(..., min_length=1, max_length=2000, description="核实情况说明")
 

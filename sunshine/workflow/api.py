@@ -13,7 +13,9 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from sunshine.core.api import ERROR_RESPONSES, READ_ERRORS, ErrorOut, paginate
-from sunshine.core.audit import log_full_read
+from sunshine.core.audit import log_access, log_full_read
+from sunshine.core.choices import AccessAction
+from sunshine.core.ids import mask_text
 from sunshine.workflow import display, selectors, services
 from sunshine.workflow.schemas import AdvanceIn, CaseDetailOut, CasePage, CaseQuery, HandleObjectionIn, OpenIn
 
@@ -37,6 +39,12 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> dict[str, Any
     if filters.awaiting:
         qs = qs.filter(pk__in=services.awaiting(request.auth).values("pk"))
     count, rows = paginate(qs, filters.page, filters.page_size)
+    if rows and request.auth.can_see_full_personal_data:
+        # The items carry full ID numbers for this reader: a read of full records, one access-log row per page
+        # (as the households, findings and warnings lists).
+        log_access(user=request.auth, action=AccessAction.API_READ, object_type="case_list",
+                   object_ref=str(filters.page), detail=mask_text(request.META.get("QUERY_STRING", "")),
+                   request=request)
     return {"count": count, "page": filters.page, "page_size": filters.page_size,
             "items": [display.case_item(request.auth, c) for c in rows]}
 

@@ -107,7 +107,7 @@ class EligibilityOut(Schema):
     message: str
 
 
-class FindingOut(Schema):
+class CaseFindingOut(Schema):
     id: int
     rule: str
     year: int
@@ -121,7 +121,7 @@ class CaseDetailOut(CaseOut):
     actions: list[ActionOut]
     objections: list[ObjectionOut]
     eligibility: EligibilityOut
-    findings: list[FindingOut] = Field(..., description="纳入案件:该户或户主的比对发现")
+    findings: list[CaseFindingOut] = Field(..., description="纳入案件:该户或户主的比对发现")
     payload: dict[str, Any] = Field(..., description="申请内容(身份证号按角色脱敏)")
     registry_changes: list[dict[str, Any]] = Field(..., description="批准后对建档立卡的变更")
     may_act: bool = Field(..., description="您现在能否办理当前步骤")

@@ -27,6 +27,7 @@ Parsed = tuple[pa.Array, pa.Array | None]
 NULL_TEXT = pa.scalar(None, pa.string())
 HASH_MESSAGE = "应为64位十六进制字符(身份证号经HMAC-SHA256计算的值)"
 NUMBER_MESSAGE = "应为数字(如 85.5),不带单位"
+CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 
 
@@ -150,6 +151,14 @@ def parse_division_codes(texts: pa.Array) -> Parsed:
     return _fast_then_slow(texts, pc.or_(full, short), values, _division, pa.string())
 
 
+def parse_text(texts: pa.Array) -> Parsed:
+    """Text as written, but no control characters (a NUL cannot be stored in PostgreSQL): as cells._text."""
+    bad = _matches(texts, CONTROL_PATTERN)
+    if not pc.any(bad).as_py():
+        return texts, None
+    return pc.if_else(bad, NULL_TEXT, texts), pc.if_else(bad, cells.CONTROL_MESSAGE, NULL_TEXT)
+
+
 def parse_column(column: d.Column, texts: pa.Array) -> Parsed:
     """Type one column (every kind but ID, which validate.py reads with the row's other identity columns)."""
     if texts.null_count == len(texts) and column.kind != d.TEXT:
@@ -158,7 +167,7 @@ def parse_column(column: d.Column, texts: pa.Array) -> Parsed:
         return parse_division_codes(texts)
     kind = column.kind
     if kind == d.TEXT:
-        return texts, None
+        return parse_text(texts)
     if kind == d.DATE:
         return parse_dates(texts)
     if kind == d.MONEY_KIND:

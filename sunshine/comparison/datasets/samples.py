@@ -13,6 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sunshine.core.spreadsheet import safe_cell
+
 Row = Sequence[Any]
 
 
@@ -21,7 +23,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return safe_cell(str(value))  # a text such as =HYPERLINK(…) stays text (sunshine.core.spreadsheet)
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Row], encoding: str = "utf-8-sig") -> Path:
@@ -55,7 +57,7 @@ def write_xlsx(path: Path, headers: Sequence[str], rows: Sequence[Row], sheet: s
             elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 ws.write_number(r, c, float(value))
             else:
-                ws.write_string(r, c, str(value))
+                ws.write_string(r, c, safe_cell(str(value)))
     book.close()
     return path
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sunshine.comparison.datasets.spec import DatasetSpec
+from sunshine.core.spreadsheet import QUOTED_PATTERN, unquote_cell
 from sunshine.registry.transfer.model import RawTable, TransferFileError
 from sunshine.registry.transfer.readers import (
     HEADER_SEARCH_ROWS,
@@ -127,6 +128,16 @@ def _trimmed(column: pa.Array) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(column), [filled.buffers()[1], *column.buffers()[1:]])
 
 
+def _unquoted(column: pa.Array) -> pa.Array:
+    """The export's formula guard undone, as the registry's CSV reader does (core.spreadsheet.unquote_cell):
+    one leading quote dropped before =, +, -, @, tab or CR. Checked first with a cheap prefix test: almost
+    no column has such a cell."""
+    if not pc.any(pc.starts_with(column, "'")).as_py():
+        return column
+    quoted = pc.fill_null(pc.match_substring_regex(column, QUOTED_PATTERN), False)
+    return pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
+
+
 def _blank(columns: list[pa.Array], n: int) -> np.ndarray:
     """True where every cell of the row is empty (a blank or merely formatted row: not a record)."""
     blank = np.ones(n, dtype=bool)
@@ -149,7 +160,8 @@ def _head(path: Path, name: str, encoding: str) -> list[list[str | None]]:
     """The first rows as the registry's CSV reader gives them, without reading the whole file."""
     try:
         with path.open(encoding="utf-8-sig" if encoding == "utf8" else encoding, newline="") as fh:
-            return [[v.strip() or None for v in row] for row in itertools.islice(csv.reader(fh), HEADER_SEARCH_ROWS)]
+            return [[(unquote_cell(t) if (t := v.strip()) else None) for v in row]
+                    for row in itertools.islice(csv.reader(fh), HEADER_SEARCH_ROWS)]
     except UnicodeDecodeError as exc:
         raise _not_utf8(path, name, encoding, exc) from exc
     except csv.Error as exc:
@@ -193,7 +205,7 @@ def _csv_source(path: Path, spec: DatasetSpec, name: str, encoding: str) -> Sour
                 n = record_batch.num_rows
                 rows = np.arange(number + 1, number + 1 + n, dtype=np.int64)
                 number += n
-                batch = _batch([_trimmed(c) for c in record_batch.columns], rows, positions)
+                batch = _batch([_unquoted(_trimmed(c)) for c in record_batch.columns], rows, positions)
                 if not checked:
                     _same_as_reader(batch, expected)
                     checked = True

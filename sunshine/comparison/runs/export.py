@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from sunshine.core.ids import mask_id_number
+from sunshine.core.spreadsheet import safe_row
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, SEVERITY_LABELS
 from sunshine.engine.comparison.datasets import DATASETS
 
@@ -65,7 +66,7 @@ def write(table: pa.Table, path: Path, *, unmasked: bool = False, sheet: str = "
             out = csv.writer(fh)
             out.writerow(HEADERS.values())
             for count, record in enumerate(rows, start=1):  # noqa: B007 - the count is the result
-                out.writerow(table_row(record))
+                out.writerow(safe_row(table_row(record)))
         return count
     import xlsxwriter
 
@@ -73,6 +74,6 @@ def write(table: pa.Table, path: Path, *, unmasked: bool = False, sheet: str = "
     page = book.add_worksheet(sheet[:31])
     page.write_row(0, 0, list(HEADERS.values()))
     for count, record in enumerate(rows, start=1):  # noqa: B007
-        page.write_row(count, 0, table_row(record))
+        page.write_row(count, 0, safe_row(table_row(record)))
     book.close()
     return count

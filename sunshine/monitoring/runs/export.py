@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sunshine.core.spreadsheet import safe_row
 from sunshine.monitoring.choices import WarningCode
 
 FORMATS = (".json", ".csv", ".xlsx")
@@ -40,7 +41,7 @@ def write(records: Iterable[dict[str, Any]], path: Path, *, sheet: str = "监测
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             out = csv.writer(fh)
             out.writerow(HEADERS.values())
-            out.writerows(table_row(record) for record in items)
+            out.writerows(safe_row(table_row(record)) for record in items)
     else:
         import xlsxwriter
 
@@ -48,6 +49,6 @@ def write(records: Iterable[dict[str, Any]], path: Path, *, sheet: str = "监测
         page = book.add_worksheet(sheet[:31])
         page.write_row(0, 0, list(HEADERS.values()))
         for number, record in enumerate(items, start=1):
-            page.write_row(number, 0, table_row(record))
+            page.write_row(number, 0, safe_row(table_row(record)))
         book.close()
     return len(items)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sunshine.core.models import User
 from sunshine.core.scope import show_id_number
+from sunshine.core.spreadsheet import safe_row
 from sunshine.monitoring.models import SampleDraw, SampleUnit
 from sunshine.monitoring.sampling import selectors
 from sunshine.monitoring.sampling.draw import stratum_parts
@@ -39,7 +40,8 @@ def rows(reader: User, draw: SampleDraw, units: Iterable[SampleUnit]) -> Iterato
 
 def render(reader: User, draw: SampleDraw, fmt: str) -> tuple[bytes, int]:
     """The file's bytes and its number of rows."""
-    data = list(rows(reader, draw, selectors.units(reader, draw)))
+    # Formula injection: a note or name such as =HYPERLINK(…) is written as text (core.spreadsheet).
+    data = [safe_row(row) for row in rows(reader, draw, selectors.units(reader, draw))]
     if fmt == "csv":
         text = io.StringIO()
         out = csv.writer(text)

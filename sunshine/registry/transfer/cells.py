@@ -25,6 +25,10 @@ _MONEY = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$", re.ASCII)
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?: 00:00(?::00)?)?$", re.ASCII)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
 _CODE = re.compile(r"^\d{12}$", re.ASCII)
+# NUL and the other C0 control characters (tab and line breaks aside) are no text a clerk types: PostgreSQL
+# refuses NUL outright, and Excel cannot show the others.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_MESSAGE = "含有不可见的控制字符(如 NUL),请删除后重新填写"
 
 
 class CellError(ValueError):
@@ -58,6 +62,8 @@ def _text(max_length: int | None) -> Parser:
     def parse(text: str) -> str:
         if max_length and len(text) > max_length:
             raise CellError(f"不能超过{max_length}个字符(现有{len(text)}个)")
+        if _CONTROL.search(text):
+            raise CellError(CONTROL_MESSAGE)
         return text
     return parse
 

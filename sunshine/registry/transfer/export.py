@@ -7,7 +7,11 @@ does not depend on database ids, so it survives a re-import into another databas
 
 ID numbers and phones are written in full only when the caller passes ``unmasked=True`` (and has logged
 the export). A masked file (320321********123X, birth dates left empty) is for reading only: it cannot be
-imported again, since its ID numbers are no longer valid."""
+imported again, since its ID numbers are no longer valid.
+
+csv and xlsx text cells that a spreadsheet would run as formulas (=, +, -, @, tab, CR first) are written with
+a leading single quote (sunshine.core.spreadsheet.safe_cell); the readers remove it, so the round trip holds.
+Parquet is written as is."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from sunshine.core.ids import mask_id_number, mask_phone
+from sunshine.core.spreadsheet import RISKY_FIRST, safe_cell
 from sunshine.registry import choices as c
 from sunshine.registry.transfer import columns as k
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, TABLES, VILLAGES, Column, TableSpec
@@ -184,7 +189,10 @@ class _Writer:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow([col.header for col in self.spec])
         self._close = fh.close
-        return lambda rows: writer.writerows([["" if v is None else v for v in row] for row in rows])
+        # Formula injection: a text cell such as =HYPERLINK(…) gets a leading quote (core.spreadsheet); the
+        # readers take it off again, so the file still round-trips.
+        return lambda rows: writer.writerows([["" if v is None else (safe_cell(v) if v[:1] in RISKY_FIRST else v)
+                                               for v in row] for row in rows])
 
     def _parquet(self) -> Callable[[Sequence[Sequence[str | None]]], None]:
         import pyarrow as pa

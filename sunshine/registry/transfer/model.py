@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sunshine.core.spreadsheet import SHOWN_CHARS, shorten, visible_controls
+
 
 class TransferFileError(ValueError):
     """A file that cannot be read at all; the message says why, in Chinese."""
@@ -37,6 +39,15 @@ class RowError:
     message: str       # Chinese, says what is allowed
 
     ERROR_HEADERS = ("文件", "工作表", "行", "列", "值", "说明")
+
+    def __post_init__(self) -> None:
+        # A cell may hold megabytes (a 1 GiB cell once went whole to stderr): every report, stderr line and
+        # page shows only its start and its length (core.spreadsheet.shorten). So does an over-long header.
+        # Control characters (a NUL in the file) are shown as visible symbols: PostgreSQL stores no NUL.
+        for name in ("value", "column"):
+            text = getattr(self, name)
+            if len(text) > SHOWN_CHARS or not text.isprintable():
+                object.__setattr__(self, name, visible_controls(shorten(text)))
 
 
 @dataclass

@@ -3,7 +3,13 @@
 .xlsx/.xls via python-calamine (Rust, fast), .csv via the csv module after detecting the encoding
 (UTF-8 with or without BOM, else GB18030, which is what Chinese Excel writes), .parquet via pyarrow.
 Types are not interpreted here beyond turning Excel's numbers and dates into the text a clerk sees;
-validate.py does the rest, so every format goes through the same rules."""
+validate.py does the rest, so every format goes through the same rules.
+
+Two guards from sunshine.core.spreadsheet: an .xlsx whose cells reach beyond the configured size is refused
+before calamine builds its grid (TransferFileError); and a csv/xlsx text cell our exports wrote with a leading
+single quote against formula injection (``'=HYPERLINK(…)``) reads back without that one quote — only when
+the rest begins with =, +, -, @, tab or CR (or more quotes and then one of those), so any other text that
+begins with a quote is kept as written. Parquet cells are read as they are (exports do not quote them)."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
+from sunshine.core.spreadsheet import SheetTooLarge, check_xlsx_size, unquote_cell
 from sunshine.registry.transfer.columns import NO, YES
 from sunshine.registry.transfer.model import RawTable, TransferFileError
 
@@ -55,11 +62,11 @@ def read_table(path: str | Path, columns: HeaderSpec, *, display_name: str | Non
         raise TransferFileError(f"{name}: 文件不存在")
     with gc_paused():
         if suffix == ".csv":
-            return table_from_rows(name, "", _csv_rows(path, name), columns)
+            return table_from_rows(name, "", _csv_rows(path, name), columns, unquote=True)
         if suffix == ".parquet":
             return _read_parquet(path, name, columns)
         sheet, rows = _excel_rows(path, name, columns)
-        return table_from_rows(name, sheet, rows, columns)
+        return table_from_rows(name, sheet, rows, columns, unquote=True)
 
 
 @contextlib.contextmanager
@@ -136,6 +143,9 @@ def _csv_rows(path: Path, name: str) -> Iterable[Sequence[str | None]]:
     except UnicodeDecodeError as exc:
         raise TransferFileError(f"{name}: 无法识别文件编码,应为UTF-8或GB18030(GBK)编码的CSV文件") from exc
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise TransferFileError(f"{name}: 有单元格内容过长(超过{csv.field_size_limit()}个字符),"
+                                    "请检查文件是否损坏或引号未配对") from exc
         raise TransferFileError(f"{name}: CSV格式错误:{exc}") from exc
 
 
@@ -144,6 +154,11 @@ def _csv_rows(path: Path, name: str) -> Iterable[Sequence[str | None]]:
 def _excel_rows(path: Path, name: str, spec: HeaderSpec) -> tuple[str, Iterable[Sequence[str | None]]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    if path.suffix.lower() != ".xls":  # .xls is not a zip and is bounded by its format (65,536 × 256)
+        try:
+            check_xlsx_size(path, name)
+        except SheetTooLarge as exc:
+            raise TransferFileError(str(exc)) from exc
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet_name = pick_sheet(book.sheet_names, spec)
@@ -219,7 +234,9 @@ def _find_header(rows: list[Sequence[str | None]], lookup: dict[str, str]) -> in
     return best
 
 
-def table_from_rows(name: str, sheet: str, rows: Iterable[Sequence[str | None]], spec: HeaderSpec) -> RawTable:
+def table_from_rows(name: str, sheet: str, rows: Iterable[Sequence[str | None]], spec: HeaderSpec, *,
+                    unquote: bool = False) -> RawTable:
+    """``unquote``: undo the exports' formula guard in data cells (csv and xlsx; see the module docstring)."""
     lookup = spec.header_lookup
     iterator = iter(rows)
     head: list[Sequence[str | None]] = []
@@ -251,7 +268,8 @@ def table_from_rows(name: str, sheet: str, rows: Iterable[Sequence[str | None]],
 
     # Equal cells share one string object (是/否, enumerations, years repeat on every row): 350,000 rows then
     # take hundreds of megabytes less. map() with setdefault does this at C speed.
-    share = {}.setdefault
+    shared: dict[str | None, str | None] = {}
+    share = shared.setdefault
     pick = _picker([position for _, position in positions])
     data: list[dict[str, str | None]] = []
     numbers: list[int] = []
@@ -265,9 +283,24 @@ def table_from_rows(name: str, sheet: str, rows: Iterable[Sequence[str | None]],
             row = [*row, *([None] * (width - len(row)))]
         data.append(dict(zip(fields, pick(list(map(share, row, row))), strict=True)))
         numbers.append(number)
+    if unquote:
+        _unquote(data, shared)
     return RawTable(file=name, sheet=sheet, fields=fields, headers=headers, rows=data, row_numbers=numbers,
                     unknown_headers=unknown, duplicate_headers=duplicate, header_row=header_index + 1)
 
+
+
+def _unquote(rows: list[dict[str, str | None]], distinct: dict[str | None, str | None]) -> None:
+    """Replace the cells an export wrote as '=… by their text. Looked for among the distinct cell texts (one
+    pass over them, no work per cell); rows are rewritten only when a file has such cells at all."""
+    changed = {text: unquote_cell(text) for text in distinct if text and text[0] == "'"}
+    changed = {text: plain for text, plain in changed.items() if plain != text}
+    if not changed:
+        return
+    for row in rows:
+        for field, value in row.items():
+            if value in changed:
+                row[field] = changed[value]
 
 
 def _picker(positions: list[int]) -> Callable[[Sequence[str | None]], Sequence[str | None]]:

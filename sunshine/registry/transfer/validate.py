@@ -16,6 +16,7 @@ from typing import Any
 
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.ids import mask_text
+from sunshine.core.spreadsheet import safe_row
 from sunshine.registry import choices as c
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES, TableSpec
@@ -372,7 +373,8 @@ def write_errors(errors: Iterable[RowError], path: str | Path) -> Path:
     """The error report: .csv (UTF-8 with BOM, so Excel opens it) or .xlsx, by the extension of ``path``.
     ID numbers inside values and messages are masked: the report travels further than the data."""
     path = Path(path)
-    rows = [(e.file, e.sheet, e.row, e.column, _masked_value(e), mask_text(e.message)) for e in errors]
+    # safe_row: a value such as =HYPERLINK(…) is written as text, never as a live formula (core.spreadsheet).
+    rows = [safe_row((e.file, e.sheet, e.row, e.column, _masked_value(e), mask_text(e.message))) for e in errors]
     if path.suffix.lower() == ".xlsx":
         import xlsxwriter
 

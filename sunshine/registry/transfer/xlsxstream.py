@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from xml.sax.saxutils import escape
 
+from sunshine.core.spreadsheet import RISKY_FIRST, safe_cell
+
 MAX_ROWS = 1_048_576
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|^\s|\s$")
@@ -125,7 +127,8 @@ class SheetWriter:
         return self
 
     def write(self, rows: Sequence[Sequence[str | None]]) -> None:
-        """Append rows of text cells (None = empty cell)."""
+        """Append rows of text cells (None = empty cell). A text cell that a spreadsheet would run as a
+        formula is written with a leading quote (sunshine.core.spreadsheet.safe_cell)."""
         if self.row + len(rows) > MAX_ROWS:
             raise ValueError(f"Excel工作表最多{MAX_ROWS - 1}行数据;请按区划分别导出,或改用csv、parquet格式")
         letters, numeric, money = self.letters, self.numeric, self.money
@@ -141,6 +144,8 @@ class SheetWriter:
                     style = f' s="{MONEY}"' if i in money else ""
                     cells.append(f'<c r="{letters[i]}{r}"{style}><v>{value}</v></c>')
                 else:
+                    if value[:1] in RISKY_FIRST:  # formula injection: see sunshine.core.spreadsheet
+                        value = safe_cell(value)
                     cells.append(f'<c r="{letters[i]}{r}" t="inlineStr"><is>{_xml_text(value)}</is></c>')
             parts.append(f'<row r="{r}">{"".join(cells)}</row>')
         assert self._stream is not None
