@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.assessment.choices import Kind
+from sunshine.comparison.forms import bind_scope_picker
+from sunshine.core.fields import DivisionFilterField
 from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.policy.parameters import StandardParameters
 from sunshine.policy.selectors import standards
+
+if TYPE_CHECKING:
+    from sunshine.core.models import User
 
 # The parameters a what-if run may change from this form.
 OVERRIDABLE = ("income_line", "village_income_line", "county_household_share", "county_village_share")
@@ -23,13 +28,14 @@ class RunForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("评估对象"), choices=Kind.choices)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     standard_version = forms.ChoiceField(label=_("政策标准版本"), required=False)
-    division_code = forms.CharField(label=_("区划代码"), required=False, max_length=12,
-                                    help_text=_("留空为您的管辖区划"))
+    division_code = DivisionFilterField(label=_("评估范围"), help_text=_("不选为您的管辖区划"))
     what_if = forms.BooleanField(label=_("模拟测算(不作为正式评估)"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reader: User | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"year": settings.SUNSHINE_DEFAULT_YEAR, "kind": Kind.HOUSEHOLDS})
         super().__init__(*args, **kwargs)
+        if reader is not None:
+            bind_scope_picker(self, "division_code", reader)
         self.fields["standard_version"].choices = [("", _("按年度和区划自动选择"))] + [
             (s.version, f"{s.name}({s.version})") for s in standards()]
         labels = StandardParameters.labels()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from sunshine.assessment.choices import Kind, Result
@@ -13,6 +13,10 @@ from sunshine.assessment.models import AssessmentRun, CountyAssessment, Househol
 from sunshine.core.models import User
 from sunshine.core.scope import in_scope
 from sunshine.registry.models import Household, HouseholdYear
+
+# The results that need work first: 未达标, then 缺数据, then 达标.
+RESULT_RANK = Case(When(result=Result.FAILS, then=Value(0)), When(result=Result.INCOMPLETE, then=Value(1)),
+                   default=Value(2), output_field=IntegerField())
 
 
 def visible_runs(reader: User) -> QuerySet[AssessmentRun]:
@@ -81,11 +85,11 @@ def scoped_results(reader: User, run: AssessmentRun, *, result: str | None = Non
     if run.kind == Kind.HOUSEHOLDS:
         head = HouseholdYear.objects.filter(household=OuterRef("household_id"), year=run.year).values("head_name")
         qs: QuerySet[Any] = household_results(reader, run).annotate(head_name=Subquery(head[:1])).order_by(
-            "household__household_no")
+            RESULT_RANK, "household__household_no")
     elif run.kind == Kind.VILLAGES:
-        qs = village_results(reader, run).order_by("village_id")
+        qs = village_results(reader, run).order_by(RESULT_RANK, "village_id")
     else:
-        qs = county_results(reader, run).order_by("county_id")
+        qs = county_results(reader, run).order_by(RESULT_RANK, "county_id")
     if result:
         qs = qs.filter(result=result)
     if criterion:

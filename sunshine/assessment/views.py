@@ -28,7 +28,7 @@ from sunshine.assessment.forms import RunForm
 from sunshine.assessment.models import AssessmentRun
 from sunshine.assessment.services import run_assessment
 from sunshine.core.models import Division
-from sunshine.policy.parameters import StandardParameters
+from sunshine.policy.parameters import StandardParameters, parameter_rows, parameter_value
 
 CRITERIA = {Kind.HOUSEHOLDS: HOUSEHOLD_CRITERIA, Kind.VILLAGES: VILLAGE_CRITERIA, Kind.COUNTIES: COUNTY_CRITERIA}
 STATE_LABELS = dict(CriterionState.choices)
@@ -43,7 +43,7 @@ def criteria_rows(kind: str, criteria: dict[str, str]) -> list[dict[str, str]]:
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     can_run_official = bool(request.user.role_set & ROLES_THAT_RUN_OFFICIAL)
-    form = RunForm(request.POST or None)
+    form = RunForm(request.POST or None, reader=request.user)
     form.initial["what_if"] = not can_run_official
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,7 +84,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run, "page": page, "rows": rows, "counts": selectors.result_counts(request.user, run),
         "criteria": criteria, "results": Result.choices, "states": CriterionState.choices,
         "filters": {"result": result, "criterion": criterion, "state": state}, "query": query.urlencode(),
-        "overridden": sorted(run.overrides), "others": selectors.visible_runs(request.user).filter(
+        "parameters": parameter_rows(run.parameters, changed=run.overrides),
+        "others": selectors.visible_runs(request.user).filter(
             kind=Kind.HOUSEHOLDS, year=run.year).exclude(pk=run.pk)[:20] if run.kind == Kind.HOUSEHOLDS else [],
     })
 
@@ -104,15 +105,19 @@ def compare(request: HttpRequest) -> HttpResponse:
             context["error"] = _("只能比较两次农户评估")
         else:
             changes = selectors.household_changes(request.user, before, after)
+            shown = changes[:1000]
+            villages = dict(Division.objects.filter(code__in={c.village_code for c in shown})
+                            .values_list("code", "name"))
             by_county = Counter(c.village_code[:6].ljust(12, "0") for c in changes)
             names = dict(Division.objects.filter(code__in=by_county).values_list("code", "name"))
             labels = dict(Result.choices)
             labels_p = StandardParameters.labels()
             context.update({
-                "parameter_diff": [{"name": labels_p.get(k, k), "before": v, "after": after.parameters.get(k)}
+                "parameter_diff": [{"name": labels_p.get(k, k), "before": parameter_value(k, v),
+                                    "after": parameter_value(k, after.parameters.get(k))}
                                    for k, v in before.parameters.items() if after.parameters.get(k) != v],
-                "changes": [{"c": c, "before": labels.get(c.before, c.before), "after": labels.get(c.after, c.after)}
-                            for c in changes[:1000]],
+                "changes": [{"c": c, "before": labels.get(c.before, c.before), "after": labels.get(c.after, c.after),
+                             "village": villages.get(c.village_code, "")} for c in shown],
                 "total": len(changes),
                 "by_county": [{"code": k, "name": names.get(k, k), "n": n} for k, n in sorted(by_county.items())],
                 "directions": Counter((labels.get(c.before, c.before), labels.get(c.after, c.after))

@@ -16,7 +16,7 @@ from sunshine.comparison.models import Finding, FindingEvent
 from sunshine.comparison.workflow import is_overdue
 from sunshine.core.ids import mask_id_number, mask_text
 from sunshine.core.models import User
-from sunshine.core.scope import show_id_number
+from sunshine.core.scope import show_id_number, show_text
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, RULES, SEVERITY_LABELS
 
 _ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
@@ -71,8 +71,9 @@ def evidence_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any
 
 
 def text_for(reader: User, text: str | None) -> str:
-    """Free text (explanations, notes) as this reader may see it."""
-    return _mask_in_text(text or "") if masked(reader) else (text or "")
+    """Free text (explanations, verification and rectification notes) as this reader may see it: ID numbers
+    (legacy 15-digit ones too) and phone numbers masked for masked roles."""
+    return _mask_in_text(show_text(reader, text)) if masked(reader) else (text or "")
 
 
 def rule_title(code: str) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -21,11 +21,14 @@ from sunshine.core.choices import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, DivisionLeve
 from sunshine.core.ids import InvalidIdNumber, normalize_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope, scope_q
-from sunshine.engine.comparison.catalogue import RULES, SEVERITY_LABELS
+from sunshine.engine.comparison.catalogue import HIGH, MEDIUM, RULES, SEVERITY_LABELS
 
 RUN_NOT_FOUND = "比对批次不存在或不在您的管辖范围内"
 NOT_FOUND = "比对发现不存在或不在您的管辖范围内"
 SCOPE = "division__code"
+# The most severe findings first (高, 中, then risk signals), then the nearest verification deadline.
+SEVERITY_RANK = Case(When(severity=HIGH, then=Value(0)), When(severity=MEDIUM, then=Value(1)),
+                     default=Value(2), output_field=IntegerField())
 
 
 def _prefix(reader: User) -> str | None:
@@ -168,7 +171,7 @@ def findings(reader: User, filters: FindingFilter | None = None, *, today: dt.da
         qs = qs.filter(household__household_no=f.household_no)
     if f.q:
         qs = qs.filter(_search_q(f.q.strip()))
-    return qs.order_by("deadline", "id")
+    return qs.order_by(SEVERITY_RANK, "deadline", "id")
 
 
 def overdue(reader: User, today: dt.date | None = None) -> QuerySet[Finding]:

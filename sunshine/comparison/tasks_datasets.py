@@ -19,6 +19,7 @@ from django_tasks import task
 from sunshine.comparison.choices import JobStatus
 from sunshine.comparison.datasets import LoadOutcome, load_dataset
 from sunshine.comparison.models import DatasetUpload
+from sunshine.core import jobs
 from sunshine.core.ids import mask_text
 from sunshine.registry.transfer.apply import error_rows
 from sunshine.registry.transfer.model import TransferFileError
@@ -48,7 +49,8 @@ def run_upload(upload_id: int) -> dict[str, Any]:
     upload = DatasetUpload.objects.select_related("user").get(pk=upload_id)
     if upload.status in FINISHED:
         return {"status": upload.status}
-    DatasetUpload.objects.filter(pk=upload.pk).update(status=JobStatus.RUNNING, progress=0, message="")
+    DatasetUpload.objects.filter(pk=upload.pk).update(status=JobStatus.RUNNING, progress=0, message="",
+                                                      **jobs.claim())
 
     def progress(percent: int, stage: str) -> None:
         # An update of this row only: the load holds no transaction open while it reads and checks.
@@ -79,7 +81,7 @@ def _store(upload: DatasetUpload, outcome: LoadOutcome) -> None:
     upload.load = outcome.load
     upload.error_count = outcome.error_count
     upload.errors = [list(r) for r in error_rows(outcome.errors[:ERRORS_KEPT])]
-    message = "\n".join([outcome.summary(), *(mask_text(w) for w in outcome.warnings[:20])])
+    message = "\n".join([outcome.summary(with_code=False), *(mask_text(w) for w in outcome.warnings[:20])])
     _finish(upload, JobStatus.DONE, message)
 
 

@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 
 
 def _list(request: HttpRequest, *, overdue_only: bool) -> HttpResponse:
-    form = FindingFilterForm(request.GET or None)
+    form = FindingFilterForm(request.GET or None, reader=request.user)
     filters = form.to_filter()
     if overdue_only:
         filters.overdue = True

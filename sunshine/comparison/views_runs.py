@@ -19,6 +19,7 @@ from sunshine.comparison.choices import FindingStatus, JobStatus
 from sunshine.comparison.forms import RunForm
 from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON, live_progress, rerun, start_run
 from sunshine.core.ids import mask_text
+from sunshine.policy.parameters import parameter_rows
 
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
@@ -31,7 +32,7 @@ def can_run(user: Any) -> bool:
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
     allowed = can_run(request.user)
-    form = RunForm(request.POST or None)
+    form = RunForm(request.POST or None, reader=request.user)
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(_("您的角色不能发起数据比对"))
@@ -61,7 +62,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "whole": selectors.run_covers_reader(request.user, run),
         "loads": list(run.loads.order_by("dataset", "-version")),
         "statuses": FindingStatus.choices, "can_run": can_run(request.user),
-        "rule_titles": [f"{code} {display.rule_title(code)}" for code in run.rules or []],
+        "rule_titles": [{"code": code, "title": display.rule_title(code)} for code in run.rules or []],
+        "parameters": parameter_rows(run.parameters),
     }
     template = "comparison/run_status.html" if request.htmx else "comparison/run_detail.html"
     return render(request, template, context)

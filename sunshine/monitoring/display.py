@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sunshine.core.ids import mask_text
 from sunshine.core.models import User
-from sunshine.core.scope import show_id_number, show_phone
+from sunshine.core.scope import show_id_number, show_phone, show_text
 from sunshine.monitoring.choices import EscalationLevel, MeasureKind, MonitoredSource, WarningCode, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, Measure, MonitoredHousehold, WarningEvent
 from sunshine.monitoring.workflow import is_overdue, today
@@ -40,7 +39,8 @@ def masked(reader: User) -> bool:
 
 
 def text_for(reader: User, text: str | None) -> str:
-    return mask_text(text or "") if masked(reader) else (text or "")
+    """Free text (explanations, notes, reasons) as this reader may see it: IDs and phones masked."""
+    return show_text(reader, text) if masked(reader) else (text or "")
 
 
 def code_label(code: str) -> str:

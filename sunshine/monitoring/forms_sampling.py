@@ -2,35 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sunshine.comparison.forms import bind_scope_picker
+from sunshine.core.fields import DivisionFilterField
 from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.monitoring.choices import SampleKind
 from sunshine.monitoring.sampling.allocation import MAX_SEED
 from sunshine.monitoring.sampling.draw import random_seed
+
+if TYPE_CHECKING:
+    from sunshine.core.models import User
 
 
 class DrawForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("抽样类型"), choices=SampleKind.choices, initial=SampleKind.ADHOC,
                              help_text=_("固定抽样可在以后年度沿用同一批农户"))
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    division_code = forms.CharField(label=_("区划代码"), required=False, max_length=12,
-                                    help_text=_("留空为您的管辖区划"))
+    division_code = DivisionFilterField(label=_("抽样范围"), help_text=_("不选为您的管辖区划"))
     size = forms.IntegerField(label=_("样本量(户)"), required=False, min_value=1)
     rate = forms.FloatField(label=_("抽样比例"), required=False, min_value=0.0001, max_value=1,
                             help_text=_("样本量与抽样比例填一项;比例如 0.05 表示 5%"))
     seed = forms.IntegerField(label=_("随机种子"), min_value=0, max_value=MAX_SEED,
                               help_text=_("相同的在册农户与随机种子抽出相同的样本"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reader: User | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"year": settings.SUNSHINE_DEFAULT_YEAR, "kind": SampleKind.ADHOC,
                                       "seed": random_seed()})
         super().__init__(*args, **kwargs)
+        if reader is not None:
+            bind_scope_picker(self, "division_code", reader)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

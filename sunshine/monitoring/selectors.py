@@ -100,7 +100,8 @@ def warnings(reader: User, filters: WarningFilter | None = None, *, today: dt.da
         qs = qs.filter(household__household_no=f.household_no)
     if f.monitored:
         qs = qs.filter(monitored_id=f.monitored)
-    return qs.order_by("deadline", "id")
+    # The riskiest households first; among equal scores, the one with the fewest days left to verify.
+    return qs.order_by("-score", "deadline", "id")
 
 
 def overdue(reader: User, filters: WarningFilter | None = None, *,

@@ -47,18 +47,18 @@ def _create(request: HttpRequest, form: MonitoredForm) -> HttpResponse | None:
 def monitored_list(request: HttpRequest) -> HttpResponse:
     reader = request.user
     creating = may_create(reader)
-    create_form = MonitoredForm(division_code=reader.division_id) if creating else None
+    create_form = MonitoredForm(reader=reader) if creating else None
     if request.method == "POST":
         if not creating:
             raise PermissionDenied(_("您的角色只能查看监测户,登记由村、乡镇、县级人员办理"))
-        create_form = MonitoredForm(request.POST)
+        create_form = MonitoredForm(request.POST, reader=reader)
         if create_form.is_valid():
             done = _create(request, create_form)
             if done is not None:
                 return done
     elif request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    filter_form = MonitoredFilterForm(request.GET or None)
+    filter_form = MonitoredFilterForm(request.GET or None, reader=reader)
     qs = selectors.monitored_households(reader, filter_form.to_filter())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [display.monitored_item(reader, m) for m in page.object_list]

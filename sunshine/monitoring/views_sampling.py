@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
-from sunshine.core.scope import show_id_number
+from sunshine.core.models import Division
+from sunshine.core.scope import show_id_number, show_text
 from sunshine.monitoring.choices import SampleKind
 from sunshine.monitoring.forms_sampling import ContinueForm, DrawForm, VisitForm
 from sunshine.monitoring.sampling import export, selectors
@@ -34,7 +35,7 @@ STATUS_LABELS = dict(HouseholdStatus.choices)
 @login_required
 def sample_list(request: HttpRequest) -> HttpResponse:
     allowed = can_draw(request.user)
-    form = DrawForm(request.POST or None)
+    form = DrawForm(request.POST or None, reader=request.user)
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied(_("您的角色不能抽样"))
@@ -78,7 +79,7 @@ def _detail_context(request: HttpRequest, draw: Any, *, page_number: str | None 
         if form is None and visiting:
             initial: dict[str, Any] = {}
             if unit.visited_on:
-                initial = {"visited_on": unit.visited_on, "note": unit.note,
+                initial = {"visited_on": unit.visited_on, "note": show_text(reader, unit.note),
                            "data_correct": {True: "true", False: "false"}.get(unit.data_correct),
                            "wrongly_exited": {True: "true", False: "false"}.get(unit.wrongly_exited, "")}
             form = VisitForm(unit_id=unit.pk, **({"initial": initial} if initial else {}))
@@ -86,14 +87,17 @@ def _detail_context(request: HttpRequest, draw: Any, *, page_number: str | None 
             form.fields.pop("wrongly_exited", None)
         rows.append({"unit": unit, "head_name": name, "head_id": show_id_number(reader, number),
                      "status": STATUS_LABELS.get(status, status), "county": unit.stratum.split(":")[0],
-                     "form": form, "open": unit.pk in forms})
+                     "form": form, "open": unit.pk in forms, "note": show_text(reader, unit.note)})
     covers = selectors.draw_covers_reader(reader, draw)
     result = estimate(draw) if covers else None
     if result is not None:
         result["data_wrong"] = _share(result["data_wrong"])
         result["wrongly_exited"] = _share(result["wrongly_exited"])
+        counties = {str(row["county"])[:6].ljust(12, "0") for row in result["strata"]}
+        names = dict(Division.objects.filter(code__in=counties).values_list("code", "name"))
         for row in result["strata"]:
             row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+            row["county_name"] = names.get(str(row["county"])[:6].ljust(12, "0"), "")
     if continue_form is None and draw.kind == SampleKind.FIXED and can_draw(reader) and covers:
         continue_form = ContinueForm(year=draw.year)
     return {"draw": draw, "page": page, "rows": rows, "result": result, "covers": covers, "can_visit": visiting,
@@ -121,8 +125,11 @@ def sample_visit(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002
     if unit_status(unit) != HouseholdStatus.EXITED:
         form.fields.pop("wrongly_exited")
     if form.is_valid():
+        fields = form.service_fields()
+        if fields["note"] == show_text(request.user, unit.note):
+            fields["note"] = unit.note  # the masked note came back unchanged: keep what was written
         try:
-            record_visit(actor=request.user, unit=unit, **form.service_fields())
+            record_visit(actor=request.user, unit=unit, **fields)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:

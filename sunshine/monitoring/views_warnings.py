@@ -34,7 +34,7 @@ ACTING_ROLES_ONLY = "您的角色只能查看监测预警,核实、帮扶和消�
 
 def _list(request: HttpRequest, *, overdue_only: bool) -> HttpResponse:
     reader = request.user
-    form = WarningFilterForm(request.GET or None)
+    form = WarningFilterForm(request.GET or None, reader=reader)
     filters = form.to_filter()
     on = workflow.today()
     filters.overdue = filters.overdue or overdue_only

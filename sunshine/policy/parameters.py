@@ -186,3 +186,48 @@ def _check_value(kind: str, value: Any) -> str | None:
     elif kind == POINTS and not 0 <= value <= 100:
         return "分值应在0到100之间"
     return None
+
+
+# --- shown to people ------------------------------------------------------------------------------------
+# Settings stored next to the standard's parameters in a run's ``parameters`` that are not standard
+# parameters themselves: their Chinese names, so that no page shows a raw key.
+EXTRA_LABELS = {
+    "min_probability": "概率匹配阈值",
+    "monitoring_line": "监测线(元/人·年)",
+}
+
+
+def parameter_label(name: str) -> str:
+    """The Chinese name of a parameter (收入标准, not income_line); an unknown key is shown as it is."""
+    field_ = {f.name: f for f in dataclasses.fields(StandardParameters)}.get(name)
+    return field_.metadata["label"] if field_ is not None else EXTRA_LABELS.get(name, name)
+
+
+def parameter_value(name: str, value: Any) -> str:
+    """A parameter's value as people read it: money 6,000.00, shares 97%, other numbers as they are."""
+    field_ = {f.name: f for f in dataclasses.fields(StandardParameters)}.get(name)
+    kind = field_.metadata["kind"] if field_ is not None else None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    if kind == MONEY:
+        return f"{number:,.2f}"
+    if kind == SHARE:
+        text = f"{number * 100:.2f}".rstrip("0").rstrip(".")
+        return f"{text}%"
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return str(number.normalize())
+
+
+def parameter_rows(values: Mapping[str, Any] | None, changed: Any = ()) -> list[dict[str, Any]]:
+    """Stored parameters (a run's or a standard's) for a page: each with its name, Chinese label, value in
+    the one number format, its policy rule (secondary) and whether it was changed (``changed``: names)."""
+    changed = set(changed or ())
+    rules = {f.name: f.metadata["rule"] for f in dataclasses.fields(StandardParameters)}
+    return [{"name": name, "label": parameter_label(name), "value": parameter_value(name, value),
+             "rule": rules.get(name, ""), "changed": name in changed}
+            for name, value in (values or {}).items()]

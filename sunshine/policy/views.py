@@ -30,7 +30,7 @@ def standard_create(request: HttpRequest) -> HttpResponse:
     base = PolicyStandard.objects.filter(version=base_version).first() if base_version else None
     if base is None:
         base = standards().first()
-    form = StandardForm(request.POST or None, base=base)
+    form = StandardForm(request.POST or None, base=base, reader=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             standard = create_standard_version(actor=request.user, **form.service_fields())

@@ -21,7 +21,7 @@ def test_official_run_what_if_and_compare(page: Page, live_server, users, househ
     login(page, live_server, "county")
     page.get_by_role("banner").get_by_role("link", name="脱贫认定").click()
     page.get_by_label("年度").fill("2020")
-    page.get_by_label("区划代码").fill(f.COUNTY)
+    page.get_by_label("评估范围").select_option(f.COUNTY)
     page.get_by_role("button", name=re.compile("开始|评估|运行")).click()
     expect(page).to_have_url(re.compile(r"/assessment/runs/\d+/"))
     official = page.url
@@ -29,7 +29,7 @@ def test_official_run_what_if_and_compare(page: Page, live_server, users, househ
     expect(page.locator("main")).to_contain_text("低于收入标准")
     page.get_by_role("banner").get_by_role("link", name="脱贫认定").click()
     page.get_by_label("年度").fill("2020")
-    page.get_by_label("区划代码").fill(f.COUNTY)
+    page.get_by_label("评估范围").select_option(f.COUNTY)
     page.get_by_label("模拟测算(不作为正式评估)").check()
     page.get_by_label("收入标准").first.fill("9000")
     page.get_by_role("button", name=re.compile("开始|评估|运行")).click()

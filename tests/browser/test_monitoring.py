@@ -55,7 +55,7 @@ def test_clerk_verifies_helps_and_clears_a_warning(page: Page, live_server, user
     expect(page.get_by_test_id("status")).to_have_text("帮扶中")
     measures = page.get_by_test_id("measures")
     expect(measures).to_contain_text("临时救助")
-    expect(measures).to_contain_text("2000.00")
+    expect(measures).to_contain_text("2,000.00")
     expect(measures).to_contain_text(day.isoformat())
 
     clear = page.get_by_test_id("clear")
@@ -84,4 +84,4 @@ def test_clerk_verifies_helps_and_clears_a_warning(page: Page, live_server, user
     page.get_by_test_id("subject").get_by_role("link", name=household_a.household.household_no).click()
     panel = page.get_by_test_id("household-warnings")
     expect(panel).to_contain_text("风险消除")
-    expect(panel).to_contain_text("临时救助 2000.00")
+    expect(panel).to_contain_text("临时救助 2,000.00")

@@ -106,7 +106,7 @@ def test_compare_lists_changed_parameters(client, users, county_run):
                              official=False, overrides={"income_line": 7000})
     client.force_login(users["county"])
     body = client.get("/assessment/compare/", {"before": county_run.pk, "after": what_if.pk}).content.decode()
-    assert "收入标准(元/人·年)" in body and "7000" in body
+    assert "收入标准(元/人·年)" in body and "7,000.00" in body and "income_line" not in body
 
 
 @pytest.mark.parametrize("kind", ["villages", "counties"])

@@ -54,13 +54,16 @@ class LoadOutcome:
     def written(self) -> bool:
         return self.load is not None
 
-    def summary(self) -> str:
+    def summary(self, with_code: bool = True) -> str:
+        """One line on the load; ``with_code`` adds the dataset's code (for the command line, where it is
+        typed; pages name the dataset in Chinese only)."""
         from sunshine.engine.comparison.datasets import DATASETS
 
         label = DATASETS[self.dataset].label
         if self.load is None:
             return f"{label}:发现 {self.error_count} 处错误,未导入任何数据"
-        text = (f"{label}({self.dataset})第 {self.load.version} 版:导入 {self.rows} 行,"
+        code = f"({self.dataset})" if with_code else ""
+        text = (f"{label}{code}第 {self.load.version} 版:导入 {self.rows} 行,"
                 f"其中身份证号{'哈希' if self.hashed else ''}缺失或无效 {self.invalid_ids} 行")
         if self.rejected_rows:
             text += f";有错误未导入的行 {self.rejected_rows} 行"

@@ -60,7 +60,7 @@ def test_run_list_shows_visible_runs_and_the_start_form_only_to_allowed_roles(cl
     assert client.post("/comparison/", {"year": 2020}).status_code == 403
     client.force_login(users["county"])
     page = body(client.get("/comparison/"))
-    assert 'data-testid="run-form"' in page and "C-DEAD 已死亡人员仍在册" in page
+    assert 'data-testid="run-form"' in page and "已死亡人员仍在册(C-DEAD)" in page
 
 
 def test_run_summary_counts_by_rule_and_county_over_what_the_reader_sees(client, users, run, findings):

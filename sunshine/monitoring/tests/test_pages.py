@@ -271,4 +271,4 @@ def test_household_page_shows_its_warnings_and_measures(client, users, warnings,
     page = body(client.get(f"/households/{household_a.household.household_no}/"))
     panel = page.split('data-testid="household-warnings"', 1)[1].split("</section>", 1)[0]
     assert set(listed(panel)) == {warnings[n].pk for n in ("late", "county", "assisting")}
-    assert "2020-06-03 临时救助 2000.00 元" in panel and "县级督办" in panel and "三保障下滑" in panel
+    assert "2020-06-03 临时救助 2,000.00 元" in panel and "县级督办" in panel and "三保障下滑" in panel

@@ -55,6 +55,9 @@ def test_errors_are_shown_on_the_form(client, users):
     body = response.content.decode()
     assert response.status_code == 200 and "已存在" in body and "比例应大于0且不超过1" in body
     assert "终止年度不能早于起始年度" in body
+    # The region is a select of provinces, cities and counties: a village code is not offered and is refused.
+    page = client.get("/policy/standards/new/").content.decode()
+    assert 'value="320321000000"' in page and 'value="320321101001"' not in page
     response = client.post("/policy/standards/new/", form_data(region_code="320321101001"))
-    assert "适用区域应为省、市或县(区)" in response.content.decode()
+    assert 'data-field="region_code"' in response.content.decode()
     assert PolicyStandard.objects.count() == 1
