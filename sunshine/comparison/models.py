@@ -22,6 +22,7 @@ from sunshine.comparison.choices import (
     FindingStatus,
     JobStatus,
 )
+from sunshine.core.jobs import JobProcess
 from sunshine.core.models import Division
 from sunshine.policy.models import PolicyStandard
 from sunshine.registry.models import Household, Person
@@ -53,7 +54,7 @@ class DatasetLoad(models.Model):
         return f"{self.get_dataset_display()} v{self.version}"
 
 
-class DatasetUpload(models.Model):
+class DatasetUpload(JobProcess):
     """A dataset file uploaded from the page, loaded by the background worker."""
 
     dataset = models.CharField(_("数据集"), max_length=32, choices=DATASET_CHOICES)
@@ -82,7 +83,7 @@ class DatasetUpload(models.Model):
         return f"{self.get_dataset_display()} {self.file_name} ({self.get_status_display()})"
 
 
-class ComparisonRun(models.Model):
+class ComparisonRun(JobProcess):
     year = models.PositiveSmallIntegerField(_("年度"))
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="comparison_runs",
                                  verbose_name=_("比对范围"))

@@ -53,9 +53,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database too busy for a write (SQLite's lock held by an import) → 503 with a Chinese retry message.
+    "sunshine.core.busy.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL characters and out-of-range numbers → 400, before any view or query sees them.
+    "sunshine.core.input_guard.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,14 +97,37 @@ DATABASES = {
         conn_max_age=int(os.environ.get("SUNSHINE_CONN_MAX_AGE", "60")),
     )
 }
+# Web requests (`sunshine serve`, or any server loading sunshine.config.wsgi: SUNSHINE_PROCESS=web) get short
+# database limits; everything else — imports, runs, the db_worker, scripts, tests — may hold a statement or a
+# transaction far longer.
+_WEB = os.environ.get("SUNSHINE_PROCESS") == "web"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
+        # Seconds a write waits for SQLite's single write lock before "database is locked"; the site then
+        # answers 503 with a Chinese retry message (sunshine.core.busy). Below gunicorn's 120 s worker timeout.
+        "timeout": float(os.environ.get("SUNSHINE_SQLITE_BUSY_TIMEOUT", "20")),
+        # Take the write lock at BEGIN: a transaction that reads then writes cannot fail half-way on a lock.
         "transaction_mode": "IMMEDIATE",
+        # WAL: readers never wait for the writer (and the writer never waits for readers).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # A query whose client went away (killed worker, closed browser) must not run on for long: bound every
+    # statement and every idle transaction, and have the server check that the client is still there.
+    # Values are PostgreSQL durations ("60s", "5min"); "0" switches a limit off; an empty value leaves it out.
+    # The client check applies to batch processes too: a killed import's query ends within seconds.
+    _pg_limits = {
+        "statement_timeout": os.environ.get("SUNSHINE_DB_STATEMENT_TIMEOUT", "60s") if _WEB
+        else os.environ.get("SUNSHINE_BATCH_STATEMENT_TIMEOUT", "30min"),
+        "idle_in_transaction_session_timeout": os.environ.get("SUNSHINE_DB_IDLE_TIMEOUT", "60s") if _WEB
+        else os.environ.get("SUNSHINE_BATCH_IDLE_TIMEOUT", "30min"),
+        "client_connection_check_interval": os.environ.get("SUNSHINE_DB_CLIENT_CHECK", "10s"),  # PostgreSQL ≥ 14
+    }
+    _pg_options = " ".join(f"-c {name}={value}" for name, value in _pg_limits.items() if value.strip())
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = f'{_db_options.get("options", "")} {_pg_options}'.strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -167,8 +167,11 @@ class ApiToken(models.Model):
             return None
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-            # Written at most every five minutes: a busy client must not turn reads into writes.
-            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            # Written at most every five minutes: a busy client must not turn reads into writes. Never waits
+            # for SQLite's write lock (an import may hold it): skipped then, and written on a later request.
+            from sunshine.core.busy import try_write
+
+            try_write(lambda: cls.objects.filter(pk=token.pk).update(last_used_at=now))
         return token.user
 
 

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sunshine.core.jobs import JobProcess
+
 UPLOADS = "uploads"
 
 
-class ImportJob(models.Model):
+class ImportJob(JobProcess):
     """One upload of registry files. The files are kept under DATA_DIR/uploads/<id>/ only until the
     import has run (they hold personal data); the error report (ID numbers masked) stays."""
 

@@ -29,6 +29,7 @@ from sunshine.comparison.choices import Engine, JobStatus
 from sunshine.comparison.models import ComparisonRun, DatasetLoad, Finding, FindingOccurrence
 from sunshine.comparison.runs import compute, snapshot
 from sunshine.comparison.runs.store import store_findings
+from sunshine.core import jobs
 from sunshine.core.choices import Role
 from sunshine.core.ids import mask_text
 from sunshine.core.models import Division, User
@@ -256,7 +257,8 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
         return run
     report = _reporter(run, progress)
     clock = time.perf_counter()
-    ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(),
+                                                   **jobs.claim())
     report(0, "开始")
     try:
         loads = list(run.loads.order_by("dataset"))

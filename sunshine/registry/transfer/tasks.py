@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from sunshine.core import jobs
 from sunshine.core.ids import mask_text
 from sunshine.registry.models_transfer import ImportJob
 from sunshine.registry.transfer.apply import ApplyResult, error_rows
@@ -38,7 +39,8 @@ def run_job(job_id: int) -> dict[str, Any]:
     job = ImportJob.objects.select_related("user", "user__division").get(pk=job_id)
     if job.finished:
         return {"status": job.status}
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now(),
+                                               **jobs.claim())
     job.report_progress(0, "开始")
     try:
         outcome = _run(job)
