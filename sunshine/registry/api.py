@@ -112,7 +112,7 @@ def get_household_year(request: HttpRequest, household_no: str, year: int) -> di
 
 
 @router.post("/households", response={201: HouseholdDetailOut, **ERROR_RESPONSES}, tags=HOUSEHOLDS,
-             summary="新建农户(或已有农户的新年度)及其户主")
+             summary="新建农户(或已有农户的新年度)及其户主:即纳入建档立卡,须通过“纳入”案件办理,此处返回 422")
 def create_household(request: HttpRequest, payload: HouseholdCreateIn) -> Status[dict[str, Any]]:
     fields = payload.model_dump(exclude={"household_no", "village_code", "year", "head"}, exclude_none=True)
     record = services.create_household(
@@ -133,7 +133,7 @@ def update_household(request: HttpRequest, household_no: str, year: int, payload
 
 
 @router.post("/households/{household_no}/{year}/members", response={201: MemberOut, **ERROR_RESPONSES},
-             tags=MEMBERS, summary="为农户某年度增加成员")
+             tags=MEMBERS, summary="为农户某年度增加成员:须通过“自然变更”案件办理,此处返回 422")
 def add_member(request: HttpRequest, household_no: str, year: int, payload: MemberIn
                ) -> Status[dict[str, Any]]:
     record = selectors.get_household_year(reader=request.auth, household_no=household_no, year=year)

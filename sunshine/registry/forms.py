@@ -9,25 +9,59 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.fields import DivisionFilterField, bind_division_fields
 from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.core.ids import InvalidIdNumber, parse_id_number
 from sunshine.core.models import Division, User
-from sunshine.core.scope import in_scope
+from sunshine.core.scope import division_visible, in_scope
 from sunshine.registry.choices import Gender, MemberStatus, Relation
 from sunshine.registry.models import HouseholdYear, MemberYear
-from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
+from sunshine.registry.services import (
+    HOUSEHOLD_YEAR_FIELDS,
+    MEMBER_YEAR_FIELDS,
+    PROCEDURE_HOUSEHOLD_FIELDS,
+    PROCEDURE_MEMBER_FIELDS,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# What the edit forms offer: status, years and member status change only through a case, so the forms
+# leave them out (a tampered POST naming them is ignored; the services would refuse it anyway).
+EDITABLE_HOUSEHOLD_FIELDS = tuple(f for f in HOUSEHOLD_YEAR_FIELDS if f not in PROCEDURE_HOUSEHOLD_FIELDS)
+# The change date goes with the member status: the change case records it.
+EDITABLE_MEMBER_FIELDS = tuple(f for f in MEMBER_YEAR_FIELDS if f not in (*PROCEDURE_MEMBER_FIELDS, "change_date"))
 
 
 class HouseholdYearForm(ServiceErrorsMixin, forms.ModelForm):
+    """The household edit form: everything but status and years. ``masked`` blanks the phone for a reader
+    who may not see it in full; left blank, the stored phone stays (as the member form does for the ID)."""
+
     class Meta:
         model = HouseholdYear
-        fields = HOUSEHOLD_YEAR_FIELDS
+        fields = EDITABLE_HOUSEHOLD_FIELDS
+
+    def __init__(self, *args: Any, masked_phone: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.masked_phone = masked_phone
+        if masked_phone is not None:
+            self.initial["phone"] = ""
+            self.fields["phone"].help_text = _("当前为%(masked)s;留空表示不修改") % {"masked": masked_phone or "—"}
 
     def _post_clean(self) -> None:
         # Leave the instance untouched: the service compares old and new values and records history.
         pass
+
+    def service_fields(self) -> dict[str, Any]:
+        fields = {f: self.cleaned_data[f] for f in EDITABLE_HOUSEHOLD_FIELDS}
+        if self.masked_phone is not None and not fields.get("phone"):
+            fields.pop("phone")  # never shown in full, so blank means "unchanged"
+        return fields
+
+
+class HouseholdCreateYearForm(HouseholdYearForm):
+    """The yearly fields of a household an administrator registers directly (with a correction reason)."""
+
+    class Meta(HouseholdYearForm.Meta):
+        fields = HOUSEHOLD_YEAR_FIELDS
 
     def service_fields(self) -> dict[str, Any]:
         return {f: self.cleaned_data[f] for f in HOUSEHOLD_YEAR_FIELDS}
@@ -44,8 +78,7 @@ class MemberForm(ServiceErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = MemberYear
-        fields = ("name", "id_number", "gender", "birth_date", *MEMBER_YEAR_FIELDS)
-        widgets = {"change_date": DATE_WIDGET}
+        fields = ("name", "id_number", "gender", "birth_date", *EDITABLE_MEMBER_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,7 +107,7 @@ class MemberForm(ServiceErrorsMixin, forms.ModelForm):
 
 class HeadMemberForm(MemberForm):
     class Meta(MemberForm.Meta):
-        fields = tuple(f for f in MemberForm.Meta.fields if f not in ("relation", "member_status", "change_date"))
+        fields = tuple(f for f in MemberForm.Meta.fields if f != "relation")
 
 
 class HouseholdCreateForm(ServiceErrorsMixin, forms.Form):
@@ -90,6 +123,28 @@ class HouseholdCreateForm(ServiceErrorsMixin, forms.Form):
         self.fields["village_code"].choices = [
             (v.code, f"{v.parent.name if v.parent else ''} {v.name}({v.code})") for v in villages
         ]
+
+
+class HouseholdListFilter(forms.Form):
+    """The household list's region picker (township → village); a clerk's own village is preselected."""
+
+    division = DivisionFilterField()
+
+    def __init__(self, *args: Any, reader: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bind_division_fields(self, reader)
+        # A division deeper than the picker reaches (the division page's "查看农户名单" link): shown as chosen.
+        code = (self.data.get("division") or "").strip()
+        field = self.fields["division"]
+        if code and not field.valid_value(code) and division_visible(reader, code):
+            division = Division.objects.filter(code=code).first()
+            if division is not None:
+                field.choices = [*field.choices, (code, division.name)]
+
+
+class CorrectionReasonForm(forms.Form):
+    reason = forms.CharField(label=_("更正理由"), max_length=90,
+                             help_text=_("仅限系统管理员补录或更正;写入变更历史"))
 
 
 class ChangeHeadForm(forms.Form):

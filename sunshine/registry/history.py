@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sunshine.core.models import User
@@ -29,10 +30,11 @@ class Change:
 @dataclass
 class Entry:
     at: datetime
-    user: str
+    user: User | None          # shown by name (the ``person`` filter); None: written by the system
     kind: str
     subject: str
     changes: list[Change] = field(default_factory=list)
+    reason: str = ""           # the case (案件#12) or the administrator's correction (更正:…) behind it
 
 
 def _display(reader: User, model: type, name: str, value: Any) -> str:
@@ -49,6 +51,8 @@ def _display(reader: User, model: type, name: str, value: Any) -> str:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
     return str(value)
 
 
@@ -63,10 +67,9 @@ def _entries(reader: User, model: type, records: list[Any], subject: Any) -> lis
         chain.sort(key=lambda r: (r.history_date, r.history_id))
         previous = None
         for record in chain:
-            user = record.history_user
-            entry = Entry(at=record.history_date, user=(user.full_name or user.username) if user else "系统",
+            entry = Entry(at=record.history_date, user=record.history_user,
                           kind=KIND_LABELS.get(record.history_type, record.history_type),
-                          subject=subject(record))
+                          subject=subject(record), reason=record.history_change_reason or "")
             for name in fields:
                 new = getattr(record, name)
                 old = getattr(previous, name) if previous is not None else None

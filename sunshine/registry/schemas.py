@@ -120,7 +120,8 @@ class MemberPatch(MemberFieldsIn):
     relation: RelationSlug | None = Field(
         None, description=D_RELATION + "(不能直接取消户主;户主由另一名成员接替)"
     )
-    member_status: MemberStatusSlug | None = Field(None, description=D_MEMBER_STATUS)
+    member_status: MemberStatusSlug | None = Field(
+        None, description=D_MEMBER_STATUS + "(只能通过“自然变更”案件变更:与现值不同时返回 422)")
 
 
 # --- input: households ------------------------------------------------------------------------------
@@ -159,7 +160,9 @@ class HouseholdCreateIn(HouseholdFieldsIn):
 class HouseholdPatch(HouseholdFieldsIn):
     """Only the fields sent are changed. The head's name and ID number follow the head member."""
 
-    status: StatusSlug | None = Field(None, description=D_STATUS)
+    status: StatusSlug | None = Field(
+        None, description=D_STATUS + "(状态、识别年度、脱贫年度只能通过已批准的案件变更:与现值不同时返回 422,"
+                                     "说明应发起的案件类型)")
 
 
 # Fields stored as text that may be empty: null in the API means "" in the database.

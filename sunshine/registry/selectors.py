@@ -65,6 +65,14 @@ def _search_q(text: str, year: int) -> Q:
     return q
 
 
+def visible_household_numbers(*, reader: User, numbers: set[str]) -> set[str]:
+    """Which of these 户编号 name a household the reader may open (to link them, never a dead link)."""
+    if not numbers:
+        return set()
+    return set(in_scope(Household.objects.filter(household_no__in=sorted(numbers)), reader, "village__code")
+               .values_list("household_no", flat=True))
+
+
 def get_household(*, reader: User, household_no: str) -> Household:
     household = (
         in_scope(Household.objects.all(), reader, "village__code")

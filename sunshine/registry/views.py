@@ -10,16 +10,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sunshine.core.audit import log_access, log_full_read
-from sunshine.core.choices import AccessAction
+from sunshine.core.choices import AccessAction, Role
 from sunshine.core.ids import mask_text
 from sunshine.core.scope import show_id_number, show_phone
 from sunshine.core.views import year_from
 from sunshine.registry import choices as c
 from sunshine.registry import presenters, selectors, services
-from sunshine.registry.forms import ChangeHeadForm, HeadMemberForm, HouseholdCreateForm, HouseholdYearForm, MemberForm
+from sunshine.registry.forms import (
+    ChangeHeadForm,
+    CorrectionReasonForm,
+    HeadMemberForm,
+    HouseholdCreateForm,
+    HouseholdCreateYearForm,
+    HouseholdListFilter,
+    HouseholdYearForm,
+    MemberForm,
+)
 from sunshine.registry.history import household_history
 
 
@@ -31,9 +43,17 @@ def _require_editor(request: HttpRequest) -> None:
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
     year = year_from(request)
+    if "division" in request.GET:
+        region = HouseholdListFilter(request.GET, reader=request.user)
+        # Any division code is taken (the division page links deeper than the picker reaches); the selector
+        # keeps the reader's scope whatever the code.
+        division = request.GET["division"].strip()
+    else:  # unbound, so that a clerk's own village shows preselected
+        region = HouseholdListFilter(reader=request.user)
+        division = region.fields["division"].initial
     filters = selectors.HouseholdFilter(
         year=year,
-        division=request.GET.get("division") or None,
+        division=division or None,
         status=request.GET.get("status") or None,
         household_type=request.GET.get("household_type") or None,
         main_cause=request.GET.get("main_cause") or None,
@@ -52,6 +72,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "page": page, "rows": rows, "filters": filters, "year": year, "query": query.urlencode(),
+        "region": region, "entry_url": _case_url("entry"), "is_admin": request.user.has_role(Role.ADMIN),
         "statuses": c.HouseholdStatus.choices, "types": c.HouseholdType.choices, "causes": c.MainCause.choices,
         "years": range(year - 3, year + 2),
     }
@@ -85,30 +106,64 @@ def household_detail(request: HttpRequest, household_no: str) -> HttpResponse:
         "phone": show_phone(request.user, record.phone),
         "history": household_history(reader=request.user, household=household),
         "can_edit": request.user.can_edit_registry,
+        "change_case_url": _case_url("change", record),
     })
+
+
+# The case that changes a household from each status (workflow CaseType values), for the edit page's links.
+CASES_FROM_STATUS = {
+    c.HouseholdStatus.IN_POVERTY: ("exit", "closure"),
+    c.HouseholdStatus.EXITED: ("return", "closure"),
+    c.HouseholdStatus.RETURNED: ("exit", "closure"),
+    c.HouseholdStatus.CLOSED: ("entry",),
+}
+CASE_LABELS = {"entry": gettext_lazy("纳入"), "exit": gettext_lazy("标注脱贫"), "return": gettext_lazy("返贫"),
+               "change": gettext_lazy("自然变更"), "closure": gettext_lazy("销户")}
+
+
+def _case_url(case_type: str, record: object = None) -> str:
+    """The workflow's page for opening a case of this type, pre-filled with the household and year."""
+    query = {"case_type": case_type}
+    if record is not None:
+        query |= {"household_no": record.household.household_no, "year": record.year}  # type: ignore[attr-defined]
+    return f"{reverse('workflow_case_new')}?{urlencode(query)}"
+
+
+def _status_cases(record: object) -> list[dict[str, str]]:
+    return [{"label": CASE_LABELS[t], "url": _case_url(t, record)}
+            for t in CASES_FROM_STATUS.get(record.status, ())]  # type: ignore[attr-defined]
 
 
 @login_required
 def household_create(request: HttpRequest) -> HttpResponse:
+    """A household enters the registry through an entry case (纳入); only an administrator registers one
+    here directly, with a correction reason written into its history."""
     _require_editor(request)
+    if not request.user.has_role(Role.ADMIN):
+        messages.info(request, _("新建农户即纳入建档立卡,须发起“纳入”案件,经审核、公示、审定后由系统建档"))
+        return redirect(_case_url("entry"))
     form = HouseholdCreateForm(request.POST or None, reader=request.user, prefix="h",
                                initial={"year": settings.SUNSHINE_DEFAULT_YEAR})
     head = HeadMemberForm(request.POST or None, prefix="head")
-    yearly = HouseholdYearForm(request.POST or None, prefix="y", initial={"status": c.HouseholdStatus.IN_POVERTY})
-    if request.method == "POST" and form.is_valid() and head.is_valid() and yearly.is_valid():
+    yearly = HouseholdCreateYearForm(request.POST or None, prefix="y",
+                                     initial={"status": c.HouseholdStatus.IN_POVERTY})
+    reason = CorrectionReasonForm(request.POST or None, prefix="c")
+    if request.method == "POST" and all(f.is_valid() for f in (form, head, yearly, reason)):
         try:
-            record = services.create_household(
-                actor=request.user, household_no=form.cleaned_data["household_no"],
+            record = services.correct_create_household(
+                actor=request.user, reason=reason.cleaned_data["reason"],
+                household_no=form.cleaned_data["household_no"],
                 village_code=form.cleaned_data["village_code"], year=form.cleaned_data["year"],
                 head=head.service_fields(), **yearly.service_fields(),
             )
         except ValidationError as exc:
-            _spread_errors(exc, form, head, yearly)
+            _spread_errors(exc, form, head, yearly, reason)
         else:
             messages.success(request, _("已新建农户 %(no)s") % {"no": record.household.household_no})
             return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
     return render(request, "registry/household_form.html",
-                  {"form": form, "head": head, "yearly": yearly, "title": _("新建农户")})
+                  {"form": form, "head": head, "yearly": yearly, "reason": reason, "title": _("新建农户"),
+                   "entry_url": _case_url("entry")})
 
 
 def _spread_errors(exc: ValidationError, *forms: object) -> None:
@@ -123,7 +178,8 @@ def _spread_errors(exc: ValidationError, *forms: object) -> None:
 def household_edit(request: HttpRequest, household_no: str, year: int) -> HttpResponse:
     _require_editor(request)
     record = selectors.get_household_year(reader=request.user, household_no=household_no, year=year)
-    form = HouseholdYearForm(request.POST or None, instance=record, prefix="y")
+    masked = None if request.user.can_see_full_personal_data else show_phone(request.user, record.phone)
+    form = HouseholdYearForm(request.POST or None, instance=record, prefix="y", masked_phone=masked)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_household_year(actor=request.user, household_year=record, **form.service_fields())
@@ -132,23 +188,26 @@ def household_edit(request: HttpRequest, household_no: str, year: int) -> HttpRe
         else:
             messages.success(request, _("已保存"))
             return redirect(f"{record.household.get_absolute_url()}?year={year}")
-    return render(request, "form_page.html", {"form": form, "record": record, "title": _("编辑户信息")})
+    fixed = [
+        {"label": _("状态"), "value": record.get_status_display()},
+        {"label": _("识别年度"), "value": record.identified_year or "—"},
+        {"label": _("脱贫年度"), "value": record.exit_year or "—"},
+    ]
+    return render(request, "registry/record_form.html", {
+        "form": form, "record": record, "title": _("编辑户信息"), "fixed": fixed,
+        "hint": _("状态、识别年度和脱贫年度只能通过案件变更:发起案件,经审核、公示、审定批准后由系统修改。"),
+        "cases": _status_cases(record),
+    })
 
 
 @login_required
 def member_create(request: HttpRequest, household_no: str, year: int) -> HttpResponse:
+    """Adding a member (birth, marriage in) is a change case (自然变更): this page explains and links to it."""
     _require_editor(request)
     record = selectors.get_household_year(reader=request.user, household_no=household_no, year=year)
-    form = MemberForm(request.POST or None, initial={"relation": c.Relation.CHILD})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_member(actor=request.user, household_year=record, **form.service_fields())
-        except ValidationError as exc:
-            form.apply_service_errors(exc)
-        else:
-            messages.success(request, _("已添加成员"))
-            return redirect(f"{record.household.get_absolute_url()}?year={year}")
-    return render(request, "form_page.html", {"form": form, "record": record, "title": _("添加成员")})
+    return render(request, "registry/member_procedure.html", {
+        "record": record, "title": _("添加成员"), "change_case_url": _case_url("change", record),
+    }, status=409 if request.method == "POST" else 200)
 
 
 @login_required
@@ -177,7 +236,15 @@ def member_edit(request: HttpRequest, member_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存"))
             return redirect(f"{record.household.get_absolute_url()}?year={record.year}")
-    return render(request, "form_page.html", {"form": form, "record": record, "title": _("编辑成员")})
+    fixed = [
+        {"label": _("成员状态"), "value": member.get_member_status_display()},
+        {"label": _("变动日期"), "value": member.change_date or "—"},
+    ]
+    return render(request, "registry/record_form.html", {
+        "form": form, "record": record, "title": _("编辑成员"), "fixed": fixed,
+        "hint": _("成员状态(死亡、迁出)与成员的增减只能通过“自然变更”案件办理。"),
+        "cases": [{"label": CASE_LABELS["change"], "url": _case_url("change", record)}],
+    })
 
 
 @login_required

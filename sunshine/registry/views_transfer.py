@@ -127,7 +127,9 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 @login_required
 def transfer_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    context = {"job": job, "live": job.live_progress(), "errors": job.errors[:SHOWN_ERRORS],
+    errors = job.errors[:SHOWN_ERRORS]
+    linked = selectors.visible_household_numbers(reader=request.user, numbers={str(e[4]) for e in errors})
+    context = {"job": job, "live": job.live_progress(), "errors": errors, "linked": linked,
                "counts": _count_rows(job)}
     template = "registry/transfer/_job_status.html" if request.htmx else "registry/transfer/job.html"
     return render(request, template, context)

@@ -114,14 +114,14 @@ def make_household(actor: User, *, village: str = VILLAGE_A, year: int = 2020, h
     number = household_no or f"T{village[-6:]}{next(_sequence):05d}"
     head_id = head_id or new_id()
     household_year = services.create_household(
-        actor=actor, household_no=number, village_code=village, year=year,
+        actor=actor, household_no=number, village_code=village, year=year, procedure=services.Procedure.seed(),
         head={"name": head_name, "id_number": head_id, "medical_insured": True, "health": c.Health.HEALTHY,
               "labour_ability": c.LabourAbility.ORDINARY},
         **household_fields(**override),
     )
     for i in range(members - 1):
         services.add_member(
-            actor=actor, household_year=household_year, name=f"成员{i + 1}",
+            actor=actor, household_year=household_year, procedure=services.Procedure.seed(), name=f"成员{i + 1}",
             id_number=new_id(dt.date(2008, 3, 1), male=bool(i % 2)), relation=c.Relation.CHILD,
             school_status=c.SchoolStatus.JUNIOR, medical_insured=True,
         )

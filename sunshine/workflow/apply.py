@@ -118,7 +118,8 @@ def _set_status(rec: _Recorder, actor: User, case: Case, **fields: Any) -> None:
     row = _household_year(case)
     old = {name: getattr(row, name) for name in fields}
     rec.tag(row)
-    registry.update_household_year(actor=actor, household_year=row, **fields)
+    registry.update_household_year(actor=actor, household_year=row, procedure=registry.Procedure.of_case(case),
+                                   **fields)
     rec.diff(row, old)
 
 
@@ -150,11 +151,13 @@ def _new_household(rec: _Recorder, actor: User, case: Case) -> None:
     household_fields |= {"status": rc.HouseholdStatus.IN_POVERTY, "identified_year": case.year}
     number = next_household_no(case.division_id)
     row = registry.create_household(actor=actor, household_no=number, village_code=case.division_id,
-                                    year=case.year, head=head, **household_fields)
+                                    year=case.year, head=head, procedure=registry.Procedure.of_case(case),
+                                    **household_fields)
     rec.created(row.household, ("household_no",))
     rec.created(row, ("status", "identified_year", "head_name"))
     for fields in payload.get("members") or []:
-        member = registry.add_member(actor=actor, household_year=row, **_member_fields(fields))
+        member = registry.add_member(actor=actor, household_year=row, procedure=registry.Procedure.of_case(case),
+                                     **_member_fields(fields))
         rec.created(member, ("relation",))
     rec.touch(row.household, row)
     for member in row.members.select_related("person"):
@@ -202,7 +205,7 @@ def _change_member(rec: _Recorder, actor: User, case: Case) -> None:
         old = {"member_status": member.member_status, "change_date": member.change_date}
         rec.tag(member)
         registry.update_member(actor=actor, member=member, member_status=LEAVING_KINDS[kind],
-                               change_date=change_date_of(payload))
+                               change_date=change_date_of(payload), procedure=registry.Procedure.of_case(case))
         rec.diff(member, old)
         rec.touch(member.household_year)
     else:
@@ -212,6 +215,7 @@ def _change_member(rec: _Recorder, actor: User, case: Case) -> None:
         if kind == ChangeKind.BIRTH:
             fields.setdefault("relation", rc.Relation.CHILD)
         row = _household_year(case)
-        member = registry.add_member(actor=actor, household_year=row, **_member_fields(fields))
+        member = registry.add_member(actor=actor, household_year=row, procedure=registry.Procedure.of_case(case),
+                                     **_member_fields(fields))
         rec.created(member, ("relation", "member_status"))
         rec.touch(member, member.person, row)

@@ -24,7 +24,8 @@ AT_THE_LINE = {"wage_income": Decimal("12000"), "business_income": Decimal(0), "
 
 
 def add(users, hy, name, birth, **fields):
-    return services.add_member(actor=users["county"], household_year=hy, name=name, id_number=f.new_id(birth),
+    return services.add_member(actor=users["county"], household_year=hy, procedure=services.Procedure.seed(),
+                               name=name, id_number=f.new_id(birth),
                                **{"relation": c.Relation.CHILD, "medical_insured": True, **fields})
 
 

@@ -180,7 +180,8 @@ def test_verified_findings_keep_their_status_and_rectified_ones_come_back_linked
 def test_rerun_on_the_frozen_snapshot_gives_identical_findings(users, world):
     run = run_now(users["county"], rules=RULES)
     # The registry and a load change after the run; the re-run must not see either.
-    registry.update_member(actor=users["county"], member=world["a"].members.get(relation=c.Relation.HEAD),
+    registry.update_member(actor=users["county"], procedure=registry.Procedure.seed(),
+                           member=world["a"].members.get(relation=c.Relation.HEAD),
                            member_status=c.MemberStatus.DECEASED, change_date=dt.date(2020, 5, 1))
     make_load("deaths", [{"id_number": world["clerk"].id_number, "name": "x", "death_date": dt.date(2020, 1, 1)}])
     again = services.rerun(actor=users["county"], run=run, background=False)

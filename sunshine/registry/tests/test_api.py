@@ -170,22 +170,14 @@ def new_household(**override) -> dict:
     } | override
 
 
-def test_create_household(api):
-    response = post(api("clerk"), "/api/households", new_household())
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert (body["household_no"], body["year"], body["household_type"], body["housing_grade"]) == (
-        "API-NEW-1", 2020, "dibao", "C")
-    assert body["support_category"] is None
-    assert body["head_name"] == "新户主"
-    assert body["head_id_number"] == "110105********002X"  # the clerk sees it masked
-    assert [m["relation"] for m in body["members"]] == ["head"]
-    assert body["members"][0]["gender"] == "female"
-    assert Decimal(body["per_capita_disposable_income"]) == Decimal("9200.50")
-    record = HouseholdYear.objects.get(household__household_no="API-NEW-1")
-    assert record.head_id_number == GOOD_X_ID
-    assert record.support_category == ""
-    assert record.wage_income == Decimal("8000.50")
+@pytest.mark.parametrize("role", ["clerk", "township", "county", "admin"])
+def test_create_household_outside_an_entry_case_is_refused(api, role):
+    """A new household is an entry into the registry: only an approved entry case (纳入) makes one."""
+    response = post(api(role), "/api/households", new_household())
+    assert fields_of(response) == ["household_no"]
+    assert "纳入" in response.json()["detail"][0]["message"]
+    assert not HouseholdYear.objects.filter(household__household_no="API-NEW-1").exists()
+    assert not Person.objects.filter(id_number=GOOD_X_ID).exists()
 
 
 @pytest.mark.parametrize(("override", "field"), [
@@ -248,12 +240,31 @@ def test_patch_changes_only_the_fields_sent(api, household_a):
     assert household_a.phone == "13800001234"
 
 
-def test_patch_exit_needs_exit_year(api, household_a):
+@pytest.mark.parametrize(("role", "body", "case_type"), [
+    ("clerk", {"status": "exited", "exit_year": 2020}, "标注脱贫"),
+    ("township", {"status": "exited", "exit_year": 2020}, "标注脱贫"),
+    ("county", {"status": "closed"}, "销户"),
+    ("admin", {"status": "returned"}, "返贫"),
+    ("clerk", {"exit_year": 2019}, "标注脱贫"),
+    ("township", {"identified_year": 2019}, "纳入"),
+])
+def test_patch_status_and_years_is_refused_naming_the_case(api, household_a, role, body, case_type):
+    """Was accepted with no case (issue 11): 未脱贫 → 已脱贫 by a PATCH."""
     url = f"/api/households/{no_of(household_a)}/2020"
-    assert fields_of(patch(api("township"), url, {"status": "exited"})) == ["exit_year"]
-    response = patch(api("township"), url, {"status": "exited", "exit_year": 2020})
-    assert response.status_code == 200
-    assert response.json()["status"] == "exited"
+    response = patch(api(role), url, body | {"main_cause": "land"})
+    assert response.status_code == 422
+    assert set(fields_of(response)) == set(body)
+    assert all(case_type in e["message"] or "案件" in e["message"] for e in response.json()["detail"])
+    assert case_type in response.json()["detail"][0]["message"]
+    household_a.refresh_from_db()
+    assert (household_a.status, household_a.exit_year, household_a.identified_year, household_a.main_cause) == (
+        "in_poverty", None, 2016, "illness")
+
+
+def test_patch_with_unchanged_status_is_accepted(api, household_a):
+    url = f"/api/households/{no_of(household_a)}/2020"
+    response = patch(api("clerk"), url, {"status": "in_poverty", "identified_year": 2016, "main_cause": "land"})
+    assert response.status_code == 200, response.content
 
 
 def test_patch_refuses_null_status_unknown_fields_and_bad_values(api, household_a):
@@ -268,17 +279,26 @@ def test_patch_refuses_null_status_unknown_fields_and_bad_values(api, household_
 # --- members ---
 
 
-def test_add_member_with_an_x_check_character(api, household_a):
+@pytest.mark.parametrize("role", ["clerk", "county", "admin"])
+def test_add_member_outside_a_change_case_is_refused(api, household_a, role):
+    """A valid new member (an X check character) is still refused: members join through 自然变更."""
     url = f"/api/households/{no_of(household_a)}/2020/members"
-    response = post(api("clerk"), url, {"name": "新成员", "id_number": GOOD_X_ID, "relation": "parent",
-                                        "health": "disabled", "disability_level": "level2"})
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["id_number"] == "110105********002X"
-    assert (body["gender"], body["birth_date"], body["relation"]) == ("female", None, "parent")
-    assert body["age"] >= 75
-    assert Person.objects.filter(id_number=GOOD_X_ID).exists()
-    assert household_a.members.count() == 4
+    response = post(api(role), url, {"name": "新成员", "id_number": GOOD_X_ID, "relation": "parent",
+                                     "health": "disabled", "disability_level": "level2"})
+    assert fields_of(response) == ["relation"]
+    assert "自然变更" in response.json()["detail"][0]["message"]
+    assert not Person.objects.filter(id_number=GOOD_X_ID).exists()
+    assert household_a.members.count() == 3
+
+
+@pytest.mark.parametrize("status", ["deceased", "moved_out"])
+def test_patch_member_status_is_refused(api, household_a, status):
+    member = a_member(household_a)
+    response = patch(api("clerk"), f"/api/members/{member.pk}", {"member_status": status})
+    assert fields_of(response) == ["member_status"]
+    assert "自然变更" in response.json()["detail"][0]["message"]
+    member.refresh_from_db()
+    assert member.member_status == "active"
 
 
 def test_add_member_refuses_a_bad_check_character(api, household_a):

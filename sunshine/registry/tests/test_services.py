@@ -13,6 +13,8 @@ from sunshine.registry import services
 from sunshine.registry.models import HouseholdYear
 from sunshine.testing import factories as f
 
+SEED = services.Procedure.seed()
+
 
 def _member(**kw):
     return {"name": "新成员", "relation": c.Relation.CHILD, **kw}
@@ -27,7 +29,7 @@ def test_bad_check_character_is_refused_naming_the_field(household_a, users):
 
 
 def test_good_id_with_x_is_accepted_and_gender_birth_filled(household_a, users):
-    member = services.add_member(actor=users["clerk"], household_year=household_a,
+    member = services.add_member(actor=users["clerk"], household_year=household_a, procedure=SEED,
                                  **_member(id_number="11010519491231002x"))
     assert member.person.id_number == "11010519491231002X"
     assert member.person.gender == c.Gender.FEMALE
@@ -35,7 +37,7 @@ def test_good_id_with_x_is_accepted_and_gender_birth_filled(household_a, users):
 
 
 def test_fifteen_digit_id_is_converted(household_a, users):
-    member = services.add_member(actor=users["clerk"], household_year=household_a,
+    member = services.add_member(actor=users["clerk"], household_year=household_a, procedure=SEED,
                                  **_member(id_number="110105491231002"))
     assert member.person.id_number == "11010519491231002X"
 
@@ -82,11 +84,11 @@ def test_one_person_in_one_household_per_year(household_a, household_b, users):
 
 def test_exited_requires_exit_year_and_income_not_negative(household_a, users):
     with pytest.raises(ValidationError) as exc:
-        services.update_household_year(actor=users["clerk"], household_year=household_a,
-                                       status=c.HouseholdStatus.EXITED, wage_income=Decimal("-1"))
+        services.correct_household_year(actor=users["admin"], household_year=household_a, reason="补录脱贫",
+                                        status=c.HouseholdStatus.EXITED, wage_income=Decimal("-1"))
     assert set(exc.value.message_dict) == {"exit_year", "wage_income"}
-    services.update_household_year(actor=users["clerk"], household_year=household_a,
-                                   status=c.HouseholdStatus.EXITED, exit_year=2020)
+    services.correct_household_year(actor=users["admin"], household_year=household_a, reason="补录脱贫",
+                                    status=c.HouseholdStatus.EXITED, exit_year=2020)
     assert HouseholdYear.objects.get(pk=household_a.pk).status == c.HouseholdStatus.EXITED
 
 

@@ -167,7 +167,9 @@ def test_a_changed_value_updates_in_place_with_one_history_row(users, files, hou
     assert (latest.history_type, latest.history_user_id, latest.wage_income) == ("~", county.pk, Decimal("15000.00"))
 
 
-def test_a_member_left_out_is_removed_and_a_new_one_added(users, files, household_a):
+def test_a_member_left_out_or_added_is_refused_naming_the_change_case(users, files, household_a):
+    """Members of a household-year already registered join and leave through 自然变更 (issue 11): the import
+    used to delete the member left out and add the newcomer."""
     no = household_a.household.household_no
     gone = household_a.members.exclude(relation=c.Relation.HEAD).select_related("person").first()
     newcomer = f.new_id(male=False)
@@ -178,11 +180,13 @@ def test_a_member_left_out_is_removed_and_a_new_one_added(users, files, househol
     baby.update({"姓名": "新成员", "身份证号": newcomer, "性别": "女", "出生日期": "1970-05-17"})
     write_csv(files["members"], [*kept, baby])
 
+    before, counts = history_counts(), registry_counts()
     result = run(files, users["county"])
-    assert (result.members_created, result.members_deleted, result.households_updated) == (1, 1, 1)
-    people = set(MemberYear.objects.filter(household_year=household_a).values_list("person__id_number", flat=True))
-    assert gone.person.id_number not in people and newcomer in people
-    assert MemberYear.history.filter(history_type="-", id=gone.pk, history_user=users["county"]).exists()
+    assert not result.written
+    assert sorted((e.file, e.column) for e in result.errors) == [("households.csv", "户编号"),
+                                                                 ("members.csv", "身份证号")]
+    assert all("自然变更" in e.message for e in result.errors)
+    assert history_counts() == before and registry_counts() == counts
 
 
 def test_head_swapped_within_a_household_and_person_moved_between_households(users, files, household_a,
@@ -193,8 +197,8 @@ def test_head_swapped_within_a_household_and_person_moved_between_households(use
     b_head = household_b.members.get(relation=c.Relation.HEAD).person
 
     def members(row):
-        if row["身份证号"] == a_head.id_number:          # A's head moves to B, as a parent
-            row.update({"户编号": b_no, "与户主关系": "父母"})
+        if row["身份证号"] == a_head.id_number:          # A's head stays, as a parent
+            row["与户主关系"] = "父母"
         elif row["身份证号"] == a_child.id_number:       # A's child becomes A's head
             row["与户主关系"] = "户主"
         return row
@@ -208,17 +212,22 @@ def test_head_swapped_within_a_household_and_person_moved_between_households(use
     edit(files["households"], households)
     result = run(files, users["county"])
     assert not result.errors, result.errors
-    assert result.households_updated == 2
+    assert result.households_updated == 1
     head_a = MemberYear.objects.get(household_year=household_a, relation=c.Relation.HEAD)
     assert head_a.person == a_child
-    moved = MemberYear.objects.get(person=a_head, year=2020)
-    assert moved.household_year_id == household_b.pk and moved.relation == c.Relation.PARENT
-    assert MemberYear.objects.get(household_year=household_b, relation=c.Relation.HEAD).person == b_head
+    assert MemberYear.objects.get(person=a_head, year=2020).relation == c.Relation.PARENT
     assert HouseholdYear.objects.get(pk=household_a.pk).head_id_number == a_child.id_number
     # A second run of the same files changes nothing.
     before = history_counts()
     again = run(files, users["county"])
     assert again.households_unchanged == 2 and history_counts() == before
+
+    # Moving A's old head to B (a move out and a move in) is a change case for each, not an import.
+    edit(files["members"], lambda row: {**row, "户编号": b_no} if row["身份证号"] == a_head.id_number else row)
+    moved = run(files, users["county"])
+    assert not moved.written and {e.file for e in moved.errors} == {"households.csv", "members.csv"}
+    assert MemberYear.objects.get(person=a_head, year=2020).household_year_id == household_a.pk
+    assert MemberYear.objects.get(household_year=household_b, relation=c.Relation.HEAD).person == b_head
 
 
 def _break_member(files: dict[str, Path], household_no: str, spare: str = "") -> None:
@@ -334,7 +343,8 @@ def test_partial_skips_both_households_of_a_move_when_one_is_bad(users, files, h
     result = run(files, users["county"], partial=True)
     assert result.households_skipped == 2 and result.households_updated == 0
     assert MemberYear.objects.get(person=mover, year=2020).household_year_id == household_a.pk
-    assert any(e.column == "户编号" and a_no and "一并跳过" in e.message for e in result.errors)
+    # A's row is refused for the member it loses (a change case), which also keeps it with B.
+    assert any(e.column == "户编号" and e.value == a_no and "自然变更" in e.message for e in result.errors)
 
 
 def test_village_file_creates_township_and_village(users, files, tmp_path):

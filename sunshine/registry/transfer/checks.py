@@ -2,9 +2,9 @@
 
 validate.py has checked the files (and that nobody is in two households); here: the actor's division
 scope (every household's village, the village a known 户编号 is registered in now, every village row),
-village codes that already name a township or county, and — with --partial — the households that must be
-skipped together: when a person moves between two households of the file, both are written or neither,
-or the person would end up in no household, or two.
+village codes that already name a township or county, changes only a case may make (procedure.py),
+and — with --partial — the households that must be skipped together: when a person moves between two
+households of the file, both are written or neither, or the person would end up in no household, or two.
 
 A fixed number of queries however large the file: known households and memberships are looked up a
 chunk of keys at a time (one bound parameter per chunk, see bulk.any_of)."""
@@ -25,6 +25,7 @@ from sunshine.registry.models import Household, MemberYear
 from sunshine.registry.transfer import bulk
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES, TableSpec
 from sunshine.registry.transfer.model import ParsedRegistry, RowError
+from sunshine.registry.transfer.procedure import check_procedure
 
 Key = tuple[str, int]
 LOOKUP_CHUNK = 20000
@@ -110,6 +111,8 @@ def check(parsed: ParsedRegistry, *, actor: User, partial: bool,
     bad_villages = set(parsed.bad_villages)
     rejected = _check_villages(parsed, actor, errors, bad_villages)
     households = _check_households(parsed, actor, errors, bad, rejected, partial)
+    # Status, years and membership of a household-year already registered change only through a case.
+    check_procedure(parsed, households, errors, bad)
     file_members = {(m["id_number"], m["year"]) for m in parsed.members if m.get("id_number")}
     plan = Plan([], bad, bad_villages, households, {}, file_members)
     _check_memberships(parsed, plan, errors, partial)

@@ -79,7 +79,8 @@ def test_open_adjustment_opens_the_right_cases(users, county_data):
 
 def test_fails_and_exited_households_are_not_exit_candidates(users, county_data):
     registry.update_household_year(actor=users["county"], household_year=county_data["meets"],
-                                   status=rc.HouseholdStatus.EXITED, exit_year=2020)
+                                   status=rc.HouseholdStatus.EXITED, exit_year=2020,
+                                   procedure=registry.Procedure.seed())
     adjustment = services.open_adjustment(actor=users["admin"], county_code=f.COUNTY, year=2020)
     exits = Case.objects.filter(adjustment=adjustment, case_type=CaseType.EXIT)
     assert list(exits.values_list("household_id", flat=True)) == [county_data["b"].household_id]

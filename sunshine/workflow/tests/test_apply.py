@@ -60,7 +60,8 @@ def test_entry_of_an_applicant_and_of_a_closed_household(users, household_a):
     case = finish({**users, "clerk": users["admin"]}, case)  # village A2 has no clerk here
     assert case.household.village_id == f.VILLAGE_A2
     assert case.household.years.get().head_name == "申请人乙"
-    registry.update_household_year(actor=users["clerk"], household_year=household_a, status=rc.HouseholdStatus.CLOSED)
+    registry.update_household_year(actor=users["clerk"], household_year=household_a, status=rc.HouseholdStatus.CLOSED,
+                                   procedure=registry.Procedure.seed())
     case = finish(users, services.open_case(actor=users["clerk"], case_type="entry", year=2020,
                                             household=household_a.household))
     row = HouseholdYear.objects.get(pk=household_a.pk)
@@ -69,7 +70,7 @@ def test_entry_of_an_applicant_and_of_a_closed_household(users, household_a):
 
 def test_return_and_closure(users, household_a, household_b):
     registry.update_household_year(actor=users["clerk"], household_year=household_a, status=rc.HouseholdStatus.EXITED,
-                                   exit_year=2019)
+                                   exit_year=2019, procedure=registry.Procedure.seed())
     case = finish(users, services.open_case(actor=users["clerk"], case_type="return", year=2020,
                                             household=household_a.household))
     assert HouseholdYear.objects.get(pk=household_a.pk).status == rc.HouseholdStatus.RETURNED

@@ -85,7 +85,7 @@ def test_which_cases_may_open(users, household_a, household_b):
     with pytest.raises(ValidationError, match="请指定且只指定一个对象"):
         services.open_case(actor=users["clerk"], case_type="entry", year=2020)
     registry.update_household_year(actor=users["clerk"], household_year=household_a, status=rc.HouseholdStatus.EXITED,
-                                   exit_year=2019)
+                                   exit_year=2019, procedure=registry.Procedure.seed())
     with pytest.raises(ValidationError, match="不能标注脱贫"):
         services.open_case(actor=users["clerk"], case_type="exit", year=2020, household=household)
     services.open_case(actor=users["clerk"], case_type="return", year=2020, household=household)
@@ -102,7 +102,7 @@ def test_entry_case_shows_comparison_findings(users, household_a, household_b):
     from sunshine.comparison.tests import factories as cf
 
     registry.update_household_year(actor=users["clerk"], household_year=household_a,
-                                   status=rc.HouseholdStatus.CLOSED)
+                                   status=rc.HouseholdStatus.CLOSED, procedure=registry.Procedure.seed())
     case = services.open_case(actor=users["clerk"], case_type="entry", year=2020, household=household_a.household)
     assert not services.findings_for(case).exists()
     run = cf.make_run(actor=users["county"], division=f.VILLAGE_A)
