@@ -158,6 +158,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
+# 我的待办 on the home page: each app's provider (sunshine.core.todo).
+SUNSHINE_TODO_PROVIDERS = [
+    "sunshine.workflow.todo.items",
+    "sunshine.monitoring.todo.items",
+    "sunshine.comparison.todo.items",
+]
 # Lockouts (and the public site's rate limits) count the client's address: behind N reverse proxies it is taken
 # from X-Forwarded-For; with 0 (the default) that header is ignored, since a client can forge it.
 SUNSHINE_TRUSTED_PROXY_COUNT = int(os.environ.get("SUNSHINE_TRUSTED_PROXY_COUNT", "0"))

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
+from sunshine.core import todo
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.scope import get_visible_division
 from sunshine.registry import choices as c
@@ -28,13 +29,21 @@ def year_from(request: HttpRequest) -> int:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """我的待办 first, then the counts of the user's own division."""
     if request.user.division_id is None:
         return render(request, "core/no_scope.html", status=403)
-    return redirect("division", code=request.user.division_id)
+    context = division_context(request, request.user.division_id)
+    context["todo"] = todo.collect(request.user)
+    context["is_home"] = True
+    return render(request, "core/division.html", context)
 
 
 @login_required
 def division_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "core/division.html", division_context(request, code))
+
+
+def division_context(request: HttpRequest, code: str) -> dict[str, object]:
     division = get_visible_division(request.user, code)
     year = year_from(request)
     children, totals = division_breakdown(reader=request.user, division=division, year=year)
@@ -45,7 +54,7 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
     criteria = criteria_rows(assessment.run.kind, assessment.criteria) if assessment else []
     scope_len = len(request.user.scope_prefix or "")
     breadcrumbs = [d for d in division.ancestors() if len(d.prefix) >= scope_len]
-    return render(request, "core/division.html", {
+    return {
         "division": division,
         "breadcrumbs": breadcrumbs,
         "children": children,
@@ -57,4 +66,4 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
         "is_village": division.level == DivisionLevel.VILLAGE,
         "assessment": assessment,
         "assessment_criteria": criteria,
-    })
+    }

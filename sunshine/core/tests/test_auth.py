@@ -33,7 +33,7 @@ def test_login_is_rate_limited(client: Client, users, settings):
 def test_login_and_logout(client: Client, users):
     response = client.post("/login/", {"username": "clerk_a", "password": f.PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").status_code == 302  # to the user's division
+    assert client.get("/").status_code == 200  # the to-do and the user's division
     client.post("/logout/")
     assert client.get("/households/").status_code == 302
 
