@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django.contrib.humanize",
     "django_htmx",
     "simple_history",
@@ -72,6 +73,10 @@ MIDDLEWARE = [
     # Axes must be last: it turns lock-outs into responses.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Widgets render from our templates (sunshine/templates/django/forms/widgets/): date and file inputs and empty
+# select options read in Chinese whatever the browser's language.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "sunshine.config.urls"
 WSGI_APPLICATION = "sunshine.config.wsgi.application"

@@ -85,3 +85,16 @@ def test_the_menu_folds_on_a_phone_and_marks_the_current_page(page: Page, live_s
     # A clerk's menu holds only what a clerk uses.
     expect(page.locator(".mainnav")).not_to_contain_text("政策标准")
     expect(page.locator(".mainnav")).not_to_contain_text("接口")
+
+
+def test_file_inputs_read_in_chinese_in_an_english_browser(browser, live_server, users):
+    context = browser.new_context(locale="en-US", viewport={"width": WIDTH, "height": 800})
+    page = context.new_page()
+    login(page, live_server, "clerk_a")
+    page.goto(f"{live_server.url}/transfer/")
+    expect(page.get_by_text("选择文件").first).to_be_visible()
+    expect(page.get_by_text("未选择文件").first).to_be_visible()
+    page.locator("input[type=file]").first.set_input_files(
+        files=[{"name": "户信息.csv", "mimeType": "text/csv", "buffer": "户编号\n".encode()}])
+    expect(page.get_by_text("户信息.csv")).to_be_visible()
+    context.close()
