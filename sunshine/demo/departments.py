@@ -25,7 +25,8 @@ from sunshine.engine.comparison.datasets import DATASETS, arrow_schema
 Row = dict[str, Any]
 SHARE_PLANTED = 0.01      # of the members a rule can apply to
 SHARE_NO_ID = 0.01        # of rows whose ID number is left out
-OUTSIDERS_PER_DATASET = 400
+OUTSIDER_SHARE = 0.02     # people outside the registry in each dataset, per registered household
+DIBAO_OUTSIDER_SHARE = 0.004  # 低保 heads outside the registry (C-DIBAO-MISSING, M-EDGE), per household
 
 
 def _age(birth: dt.date | None, on: dt.date) -> int:
@@ -82,7 +83,7 @@ class _Builder:
             renovating = head["housing_grade"] in ("C", "D") and head["renovation_status"] in ("done", "in_progress")
             if renovating and not self.chance(0.2):  # a fifth of them missing from the 住建 roll: C-HOUSING
                 self.add("housing_renovation", head, year=self.year, status=head["renovation_status"])
-        self._outside_the_registry()
+        self._outside_the_registry(len(heads))
         return {name: self._table(name, rows) for name, rows in self.tables.items()}
 
     def _insurance(self, person: Row, age: int) -> None:
@@ -92,7 +93,7 @@ class _Builder:
             self.add("pension_insurance", person, scheme="resident", insured_status="insured")
         if self.chance(0.05):
             paid = Decimal(int(self.rng.integers(100, 6000)))
-            if self.chance(0.1):
+            if self.chance(0.04):  # a large bill (C-MEDCOST) for about one household in two hundred
                 paid += Decimal(8000)
             self.add("medical_claims", person, visit_date=self.day(), total_cost=paid * 3, self_paid=paid)
 
@@ -123,7 +124,7 @@ class _Builder:
             self.add("deaths", person, death_date=self.day())
         if self.chance(SHARE_PLANTED / 4):
             self.add("public_payroll", person, employer="县某事业单位")
-        if self.chance(0.01):
+        if self.chance(0.0015):
             self.add("disasters", person, disaster_type="洪涝", date=self.day(), loss=Decimal(3000))
 
     def _assets(self, person: Row) -> None:
@@ -138,8 +139,9 @@ class _Builder:
             kind = "commercial" if self.chance(0.6) else "self_built"
             self.add("real_estate", person, location="县城某小区", property_kind=kind, area_m2=90.0)
 
-    def _outside_the_registry(self) -> None:
-        pool = self.outsiders(OUTSIDERS_PER_DATASET * 2)
+    def _outside_the_registry(self, households: int) -> None:
+        per_dataset = max(5, round(households * OUTSIDER_SHARE))
+        pool = self.outsiders(per_dataset * 2)
         own: dict[str, Callable[[], dict[str, Any]]] = {
             "deaths": lambda: {"death_date": self.day()},
             "students": lambda: {"stage": "junior", "enrolment_status": "enrolled", "term": None, "school": None},
@@ -158,7 +160,8 @@ class _Builder:
             "disasters": lambda: {"disaster_type": "风雹", "date": self.day(), "loss": Decimal(2000)},
         }
         for name, values in own.items():
-            for k in self.rng.choice(len(pool), OUTSIDERS_PER_DATASET, replace=False):
+            n = max(2, round(households * DIBAO_OUTSIDER_SHARE)) if name == "dibao" else per_dataset
+            for k in self.rng.choice(len(pool), n, replace=False):
                 person = pool[int(k)]
                 extra = values()
                 if name == "dibao":

@@ -72,7 +72,7 @@ def _health_transitions(rng: np.random.Generator, persons: Persons, idx: np.ndar
     h = persons.health[idx]
     u = rng.random(len(idx))
     to_chronic = (h == HEALTHY) & (u < np.where(age >= 40, 0.035, 0.01))
-    to_serious = ((h == HEALTHY) & (u >= 0.98) & (u < 0.986)) | ((h == CHRONIC) & (u < 0.02))
+    to_serious = ((h == HEALTHY) & (u >= 0.98) & (u < 0.9825)) | ((h == CHRONIC) & (u < 0.008))
     recovered = (h == SERIOUS) & (u < 0.15)
     h = np.where(to_chronic | recovered, CHRONIC, np.where(to_serious, SERIOUS, h)).astype(np.int8)
     persons.health[idx] = h

@@ -38,6 +38,8 @@ class Traits:
     exit_year: np.ndarray  # NEVER: still in poverty at the end
     returned_year: np.ndarray  # NEVER: no return to poverty (返贫)
     doubtful_exit: np.ndarray  # exited although the income is below the line (for the assessment to find)
+    income_shock_year: np.ndarray  # a year whose income falls by a third or more (lost job, bad harvest)
+    ready_year: np.ndarray  # still in poverty but earning above the line this year: due to exit (拟退出户)
     income_z: np.ndarray
     grade0: np.ndarray  # housing grade in the first year, 0..3 = A..D
     reno_start: np.ndarray
@@ -121,6 +123,9 @@ def draw_traits(rng: np.random.Generator, hhs: Households, persons: Persons, yea
         can_return, earliest_return + (rng.random(n) * (y_last - earliest_return + 1)).astype(np.int16), NEVER,
     ).astype(np.int16)
 
+    # Most households still in poverty in the last year have risen above the line by then and are due to exit
+    # (the demo opens their exit cases); the others still fall short.
+    ready_year = np.where((exit_year == NEVER) & (rng.random(n) < 0.6), y_last, NEVER).astype(np.int16)
     grade0 = rng.choice(4, n, p=[0.40, 0.45, 0.10, 0.05]).astype(np.int8)
     reno_done = _year_choice(rng, n, {0: 0.25, 1: 0.40, 2: 0.30, NEVER: 0.05}, y0)
     reno_start = np.where((reno_done != NEVER) & (rng.random(n) < 0.5), reno_done - 1, reno_done)
@@ -131,7 +136,11 @@ def draw_traits(rng: np.random.Generator, hhs: Households, persons: Persons, yea
     return Traits(
         htype=htype, type_change_year=type_change_year, cause=cause.astype(np.int8),
         identified_year=identified.astype(np.int16), exit_year=exit_year, returned_year=returned_year,
-        doubtful_exit=rng.random(n) < 0.03, income_z=rng.standard_normal(n),
+        # Few doubtful exits and shocks: a real county warns on a few percent of its households (§5).
+        doubtful_exit=rng.random(n) < 0.01, income_z=rng.standard_normal(n),
+        ready_year=ready_year,
+        income_shock_year=np.where(rng.random(n) < 0.015, rng.integers(y0 + 1, y_last + 2, n), NEVER
+                                   ).astype(np.int16),
         grade0=grade0, reno_start=reno_start.astype(np.int16), reno_done=reno_done.astype(np.int16),
         post_grade=np.where(rng.random(n) < 0.3, 0, 1).astype(np.int8),
         renovated_before=(grade0 < 2) & (rng.random(n) < 0.1),

@@ -116,7 +116,7 @@ def member_fields(rng: np.random.Generator, b: YearBlock, persons: Persons, htyp
     dest = persons.emp_dest[m]
     employment = np.where(works, np.where(labour == WEAK, np.where(dest == 2, 2, 1), dest), 0).astype(np.int8)
 
-    medical = rng.random(n) >= 0.02 - 0.005 * k
+    medical = rng.random(n) >= 0.008 - 0.003 * k
     critical = medical & (rng.random(n) >= 0.003)
     pension = (a >= 16) & ~student & (persons.u_pension[m] < np.where(a >= 60, 0.97, 0.90))
     dibao = (htype_of_member == DIBAO) & (b.status != MOVED_OUT)
@@ -156,15 +156,22 @@ def household_fields(rng: np.random.Generator, b: YearBlock, persons: Persons, t
     exit_year = np.where(exited_by_now, t.exit_year[h], 0)
     # The income the status implies: below the line while in poverty, above it once out (except for a
     # few doubtful exits that the exit assessment ought to catch).
-    poor = ~exited_by_now | (status == RETURNED)
-    ln_pc = (np.log(POVERTY_LINE) + np.where(status == RETURNED, -0.3, np.where(poor, -0.2, 0.22))
-             + 0.16 * t.income_z[h] + 0.07 * k + 0.05 * rng.standard_normal(n))
+    poor = (~exited_by_now & (y != t.ready_year[h])) | (status == RETURNED)
+    # Exited households earn well above the line (Jiangsu 2020: about 12,000 yuan a head), so that only a few sit
+    # under the 9,000 yuan monitoring line (1.5 × the income line).
+    ln_pc = (np.log(POVERTY_LINE) + np.where(status == RETURNED, -0.3, np.where(poor, -0.2, 0.62))
+             + np.where(poor, 0.16, 0.14) * t.income_z[h] + 0.07 * k + 0.05 * rng.standard_normal(n))
     pc = np.exp(ln_pc)
     u = rng.random(n)
     pc = np.where(poor & (pc >= POVERTY_LINE - 10) & (u < 0.9), rng.uniform(4000, 5950, n), pc)
     doubtful = ~poor & t.doubtful_exit[h]
     pc = np.where(~poor & ~doubtful & (pc < POVERTY_LINE + 10), rng.uniform(6050, 8000, n), pc)
     pc = np.where(doubtful, rng.uniform(4500, 5950, n), pc)
+    # Due to exit: just risen above the line, most of them by a few hundred yuan.
+    ready = ~exited_by_now & (y == t.ready_year[h])
+    pc = np.where(ready, POVERTY_LINE + 50 + rng.exponential(700, n), pc)
+    # A shock year: the income falls to 45–68 % of what it would be (M-UNSTABLE income drop).
+    pc = np.where(~poor & (y == t.income_shock_year[h]), pc * rng.uniform(0.45, 0.68, n), pc)
     disposable = pc * n_active
 
     grow = 1.05 ** k

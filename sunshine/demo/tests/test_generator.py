@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from sunshine.core.choices import DivisionLevel, Role
@@ -235,6 +235,28 @@ def test_yearly_dynamics_on_a_county_sized_sample() -> None:
     # Dangerous houses get renovated over the years.
     dangerous = {y: HouseholdYear.objects.filter(year=y, housing_grade__in=["C", "D"]).count() for y in YEARS}
     assert dangerous[2018] > dangerous[2020]
+
+
+def test_exited_households_mostly_earn_above_the_monitoring_line() -> None:
+    """A real county warns on a few percent of its households: most exited households earn well above the
+    9,000 yuan monitoring line (1.5 × the 6,000 line), and those still in poverty but due to exit just above
+    the line. (The generator used to put most exited households under the monitoring line.)"""
+    generate_region(households=2000, seed=3, county_code=COUNTY)
+    rows = HouseholdYear.objects.annotate(
+        n=Count("members", filter=Q(members__member_status=c.MemberStatus.ACTIVE))).filter(year=2020, n__gt=0)
+    per_capita: dict[str, list[float]] = collections.defaultdict(list)
+    for hy in rows:
+        income = hy.disposable_income()
+        if income is not None:
+            per_capita[hy.status].append(float(income) / hy.n)
+    exited = per_capita[c.HouseholdStatus.EXITED]
+    below = sum(v < 9000 for v in exited) / len(exited)
+    assert 0.005 <= below <= 0.05, below
+    assert 10000 <= statistics.median(exited) <= 16000
+    in_poverty = per_capita[c.HouseholdStatus.IN_POVERTY]
+    above = [v for v in in_poverty if v >= 6000]
+    assert 0.3 <= len(above) / len(in_poverty) <= 0.8  # due to exit
+    assert statistics.median(above) < 7000
 
 
 def test_progress_is_reported() -> None:

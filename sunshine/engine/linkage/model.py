@@ -148,7 +148,8 @@ def train(linker: Linker, department: pa.Table, people: pa.Table, *, seed: int, 
         except ValueError as error:  # an m driven below 1e-300 (see SPARSE_M): keep what the other rule gives
             if "minimum allowed" not in str(error):
                 raise
-            logger.warning("EM blocked on %s stopped: %s", "+".join(keys), error)
+            # handled (the other blocking rule's estimates stand), so not a warning an operator must act on
+            logger.info("按 %s 分块的 EM 估计提前停止,沿用另一分块规则的估计: %s", "+".join(keys), error)
     model = linker.misc.save_model_to_json()
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:

@@ -16,28 +16,37 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--county", default="320321", help="6位县级代码,默认丰县 320321")
         parser.add_argument("--no-serve", action="store_true")
-        parser.add_argument("--no-comparison", action="store_true", help="不生成部门数据、比对批次和监测批次")
+        parser.add_argument("--no-comparison", action="store_true",
+                            help="不生成部门数据、比对批次、监测批次、评估、案件和抽样")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from sunshine.core.models import User
         from sunshine.demo.generator import generate_region
+        from sunshine.demo.reset import clear_previous_demo
         from sunshine.demo.users import create_demo_users
 
         call_command("init", verbosity=0)
         started = time.perf_counter()
+        # What the previous demo made county-wide (runs, warnings, dataset versions, cases, draws) goes first.
+        cleared = {k: v for k, v in clear_previous_demo(options["county"]).items() if v}
+        if cleared:
+            self.stdout.write(f"已清除上次演示的数据 cleared the previous demo: {cleared}")
         self.stdout.write(f"生成演示数据 generating {options['households']} households (seed {options['seed']})…")
         summary = generate_region(
             households=options["households"], seed=options["seed"], county_code=options["county"],
             replace=True,
         )
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.perf_counter() - started:.1f} s)"))
-        self.stdout.write("演示账号 demo users (用户名 / 密码 / 角色 / 区划):")
-        for username, password, role, division in create_demo_users(
-            county_code=options["county"], seed=options["seed"]
-        ):
-            self.stdout.write(f"  {username:<12} {password:<20} {role:<8} {division}")
+        users = create_demo_users(county_code=options["county"], seed=options["seed"])
         self._compare(options)
+        # Printed last: the scenario binds the clerk to the village where its cases are.
+        self.stdout.write("演示账号 demo users (用户名 / 密码 / 角色 / 区划):")
+        divisions = dict(User.objects.filter(username__in=[u[0] for u in users])
+                         .values_list("username", "division__name"))
+        for username, password, role, division in users:
+            self.stdout.write(f"  {username:<12} {password:<20} {role:<8} {divisions.get(username) or division}")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
 
@@ -60,10 +69,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{run} {run.get_status_display()}: {found} 条发现 ({time.perf_counter() - started:.1f} s)"))
 
+        from sunshine.demo import scenario
         from sunshine.monitoring.runs import run_monitoring_for
 
+        year, county6 = settings.SUNSHINE_DEFAULT_YEAR, options["county"]
         started = time.perf_counter()
-        monitoring = run_monitoring_for(actor=admin, year=settings.SUNSHINE_DEFAULT_YEAR,
-                                        division_code=f"{options['county']}000000")
+        summary, village, eligible, monitored = scenario.prepare(year=year, county6=county6)
+        monitoring = run_monitoring_for(actor=admin, year=year, division_code=f"{county6}000000")
         self.stdout.write(self.style.SUCCESS(
             f"{monitoring}: {monitoring.counts.get('total', 0)} 条预警 ({time.perf_counter() - started:.1f} s)"))
+        started = time.perf_counter()
+        scenario.finish(summary, year=year, county6=county6, village=village, eligible=eligible,
+                        monitored=monitored)
+        self.stdout.write(self.style.SUCCESS(f"{summary} ({time.perf_counter() - started:.1f} s)"))
