@@ -1,1 +1,1 @@
-"""Versioned policy standards (政策标准): the numbers of ../shared/spec/policy-rules.md as data."""
+"""Versioned policy standards (政策标准): the numbers of docs/rules.md as data."""

@@ -1,4 +1,4 @@
-"""The parameters of a policy standard: every number of ../shared/spec/policy-rules.md, typed and validated.
+"""The parameters of a policy standard: every number of docs/rules.md, typed and validated.
 
 Plain Python (no Django): the engine and the benchmarks read the same dictionary that a PolicyStandard
 stores in its ``parameters`` JSON. Money and shares are Decimal, so that a share of 0.97 or a line of

@@ -1,4 +1,4 @@
-"""The Jiangsu 2018–2020 standard of ../shared/spec/policy-rules.md, for the province.
+"""The Jiangsu 2018–2020 standard of docs/rules.md, for the province.
 
 The parameters are written out here, not taken from StandardParameters' defaults: a migration must load
 the same data whenever it runs, even after the defaults of the code change."""

@@ -1,4 +1,4 @@
-"""Import and export of the registry in the data-dictionary formats (../shared/spec/data-dictionary.md).
+"""Import and export of the registry in the data-dictionary formats (docs/formats.md).
 
 model.py          the shapes passed between the steps (RowError, RawTable, ParsedRegistry, ImportResult)
 columns.py        column specs of households, members and villages (headers, types, enumerations)

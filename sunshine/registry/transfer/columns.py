@@ -1,4 +1,5 @@
-"""The columns of households, members and villages files, exactly as ../shared/spec/data-dictionary.md lists them.
+"""The columns of households, members and villages files, declared once (docs/reference/registry-files.md is generated
+from them by `sunshine docs`).
 
 A Column names its English field, its Chinese header, its kind (how a cell is read and written), whether it
 is required, and for enumerations the Chinese labels files carry mapped to the slugs code stores. Readers

@@ -10,6 +10,24 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Bind addresses meaning "every interface": they are never a Host header, so they need not (and should not)
+# be listed in SUNSHINE_ALLOWED_HOSTS; the names clients actually use are what Django checks.
+ALL_INTERFACES = {"0.0.0.0", "::", "[::]"}  # noqa: S104 - recognised, not bound here
+
+
+def host_problem(host: str, allowed: list[str]) -> str | None:
+    """Why serving on `host` with these ALLOWED_HOSTS cannot work, or None. A specific address is reached
+    under that address, so it must be allowed; a wildcard bind needs some non-loopback name to be useful."""
+    if host in LOOPBACK or "*" in allowed:
+        return None
+    if host in ALL_INTERFACES:
+        if any(h not in LOOPBACK for h in allowed):
+            return None
+        return ("监听所有网络接口时,请在 SUNSHINE_ALLOWED_HOSTS 中列出用户访问本站所用的域名或 IP。"
+                "List the names clients use in SUNSHINE_ALLOWED_HOSTS.")
+    if host in allowed:
+        return None
+    return f"请在 SUNSHINE_ALLOWED_HOSTS 中加入 {host}。Add the host to SUNSHINE_ALLOWED_HOSTS."
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> None:
@@ -57,8 +75,9 @@ class Command(BaseCommand):
         host = options["host"]
         if host not in LOOPBACK and "insecure" in settings.SECRET_KEY:
             raise CommandError("对外服务前请设置环境变量 SUNSHINE_SECRET_KEY。Set SUNSHINE_SECRET_KEY first.")
-        if host not in LOOPBACK and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
-            raise CommandError(f"请在 SUNSHINE_ALLOWED_HOSTS 中加入 {host}。Add the host to SUNSHINE_ALLOWED_HOSTS.")
+        problem = host_problem(host, list(settings.ALLOWED_HOSTS))
+        if problem:
+            raise CommandError(problem)
         call_command("init", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"阳光扶贫 Sunshine: http://{host}:{options['port']}/"))
