@@ -229,3 +229,11 @@ SUNSHINE_ID_HASH_KEY = os.environ.get("SUNSHINE_ID_HASH_KEY", "sunshine-demo-id-
 SUNSHINE_SPARK_MASTER = os.environ.get("SUNSHINE_SPARK_MASTER", "local[*]")
 # Probabilistic matches below this probability are not used.
 SUNSHINE_MATCH_PROBABILITY = float(os.environ.get("SUNSHINE_MATCH_PROBABILITY", "0.95"))
+
+# The public notice (村级公示): who issues it and where to call (default: the county's 扶贫开发领导小组办公室 and
+# the 12317 poverty-alleviation line), and how many objections one address (per hour) and one case (per day)
+# may receive before the site answers 429.
+SUNSHINE_NOTICE_OFFICE = os.environ.get("SUNSHINE_NOTICE_OFFICE", "")
+SUNSHINE_NOTICE_PHONE = os.environ.get("SUNSHINE_NOTICE_PHONE", "12317")
+SUNSHINE_OBJECTIONS_PER_ADDRESS_HOUR = int(os.environ.get("SUNSHINE_OBJECTIONS_PER_ADDRESS_HOUR", "5"))
+SUNSHINE_OBJECTIONS_PER_CASE_DAY = int(os.environ.get("SUNSHINE_OBJECTIONS_PER_CASE_DAY", "20"))

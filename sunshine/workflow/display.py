@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunshine.core.ids import mask_text
 from sunshine.core.models import User
-from sunshine.core.scope import show_id_number, show_phone
+from sunshine.core.scope import show_id_number, show_phone, show_text
 from sunshine.workflow import selectors, services, steps
 from sunshine.workflow.models import Case, CaseStep, Objection
 
 
 def _text(reader: User, text: str | None) -> str:
-    return (text or "") if reader.can_see_full_personal_data else mask_text(text or "")
+    return show_text(reader, text or "")
 
 
 def subject(case: Case) -> tuple[str, str]:
@@ -58,20 +57,17 @@ def action_item(reader: User, a: CaseStep) -> dict[str, Any]:
 
 
 def objection_item(reader: User, o: Objection) -> dict[str, Any]:
-    return {"id": o.pk, "submitted_at": o.submitted_at, "name": o.name, "contact": show_phone(reader, o.contact),
+    return {"id": o.pk, "submitted_at": o.submitted_at, "name": _text(reader, o.name),
+            "contact": show_phone(reader, o.contact),
             "content": _text(reader, o.content), "status": o.status, "status_label": str(o.get_status_display()),
             "handled_by": _user(o.handled_by), "handled_at": o.handled_at, "resolution": _text(reader, o.resolution)}
 
 
 def _mask_payload(reader: User, value: Any) -> Any:
-    if reader.can_see_full_personal_data:
-        return value
-    if isinstance(value, dict):
-        return {k: show_id_number(reader, str(v)) if k in {"id_number", "head_id_number"} and v
-                else ("****-**-**" if k == "birth_date" and v else _mask_payload(reader, v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_payload(reader, v) for v in value]
-    return mask_text(value) if isinstance(value, str) else value
+    # One masking for pages and API: sunshine.workflow.payload_display.
+    from sunshine.workflow.payload_display import mask_payload
+
+    return mask_payload(reader, value)
 
 
 def step_items(case: Case) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.core.attachments import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, check_attachment
+from sunshine.core.fields import DivisionFilterField, bind_division_fields
 from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.core.ids import mask_text
 from sunshine.workflow.choices import CaseStatus, CaseType, ChangeKind, Decision, Step
@@ -31,7 +32,12 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(CaseStatus.choices))
     step = forms.ChoiceField(label=_("当前步骤"), required=False, choices=_blank(Step.choices))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
-    division = forms.CharField(label=_("区划代码"), required=False, max_length=12)
+    division = DivisionFilterField(label=_("区划"))
+
+    def __init__(self, *args: Any, reader: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if reader is not None:
+            bind_division_fields(self, reader)
 
     def filters(self) -> dict[str, Any]:
         if not self.is_bound:

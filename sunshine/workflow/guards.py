@@ -46,8 +46,11 @@ class Eligibility:
     message: str = ""                               # why not, in Chinese (empty when ok)
 
     def failing(self) -> list[str]:
-        return [f"{code} {CRITERION_STATES.get(state, state)}" for code, state in self.criteria.items()
-                if state != "pass"]
+        """The criteria that did not pass, by their Chinese names (收入 未通过), never by code."""
+        from sunshine.assessment.choices import HOUSEHOLD_CRITERIA
+
+        return [f"{HOUSEHOLD_CRITERIA.get(code, code)} {CRITERION_STATES.get(state, state)}"
+                for code, state in self.criteria.items() if state != "pass"]
 
 
 def latest_assessment(household: Household, year: int) -> tuple[HouseholdAssessment | None, str, str]:
@@ -82,6 +85,43 @@ def eligibility(case: Case) -> Eligibility:
         failing = "、".join(out.failing()) or str(Result(row.result).label)
         out.message = f"最新评估(批次#{row.run_id})未达标:{failing}。{row.explanation}"
     return out
+
+
+def failed_assessment(household: Household, year: int) -> Eligibility | None:
+    """The latest official assessment of (household, year) when it exists and is not 达标; else None. An exit
+    case for such a household is refused at opening and before its public notice (no household goes on notice
+    as 标注脱贫 against the official result)."""
+    row, version, problem = latest_assessment(household, year)
+    if problem or row is None or row.result == Result.MEETS:
+        return None
+    out = Eligibility(ok=False, result=row.result, run_id=row.run_id, standard_version=version,
+                      criteria=dict(row.criteria), explanation=row.explanation, assessment=row)
+    failing = "、".join(out.failing()) or str(Result(row.result).label)
+    out.message = f"该户{year}年度最新正式评估(批次#{row.run_id})未达标:{failing},不能标注脱贫"
+    return out
+
+
+def approval_refusal(case: Case) -> str:
+    """Why approving the case's current step would be refused by the exit guard ("" when it would not), so
+    that pages offer no approval on such a step and say why instead."""
+    from sunshine.workflow.choices import Step
+
+    if case.case_type != CaseType.EXIT or case.household_id is None or case.step is None:
+        return ""
+    if case.step == Step.COUNTY_APPROVAL:
+        found = eligibility(case)
+        return "" if found.ok else found.message
+    following = case.current_step + 1
+    if following < len(case.steps) and case.steps[following] == Step.VILLAGE_NOTICE:
+        failed = failed_assessment(case.household, case.year)
+        return failed.message if failed is not None else ""
+    return ""
+
+
+def check_before_notice(case: Case) -> None:
+    message = approval_refusal(case)
+    if message:
+        raise ValidationError({"step": [message]})
 
 
 def check_exit_approval(case: Case) -> Eligibility:
@@ -144,6 +184,9 @@ def check_open(*, case_type: str, year: int, household: Household | None, monito
         if status not in (rc.HouseholdStatus.IN_POVERTY, rc.HouseholdStatus.RETURNED):
             label = rc.HouseholdStatus(status).label
             raise ValidationError({"household": [f"该户{year}年度状态为{label},不能标注脱贫"]})
+        failed = failed_assessment(household, year)
+        if failed is not None:
+            raise ValidationError({"household": [failed.message]})
     elif case_type == CaseType.RETURN:
         if status != rc.HouseholdStatus.EXITED:
             raise ValidationError({"household": ["返贫案件只针对已脱贫户"]})

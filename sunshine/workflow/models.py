@@ -135,6 +135,11 @@ class Objection(models.Model):
     handled_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     handled_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("处理意见"), blank=True)
+    # A salted hash of the sender's address (never the address itself): the rate limit counts by it.
+    client_hash = models.CharField(_("来源标识"), max_length=64, blank=True, db_index=True)
+    # False for an objection that is obviously empty or repeats one already on the case: recorded and shown
+    # to the village and county, but it does not put the case on hold.
+    holds_case = models.BooleanField(_("暂停案件"), default=True)
 
     class Meta:
         ordering = ["submitted_at", "id"]

@@ -61,6 +61,18 @@ def cases(reader: User, wanted: CaseFilter | None = None) -> QuerySet[Case]:
     return qs.prefetch_related("household__years")
 
 
+def cases_awaiting(reader: User) -> QuerySet[Case]:
+    """The cases awaiting this reader's role at their current step, in scope (held cases for the roles that
+    handle objections), leaving out those still in their notice period: nothing can be signed there before
+    the period ends. Oldest first: the longest waiting is done first."""
+    from sunshine.workflow.choices import CaseStatus, Step
+    from sunshine.workflow.services import awaiting, today
+
+    running = Q(status=CaseStatus.IN_PROGRESS, awaiting_step=Step.VILLAGE_NOTICE, notice_end__gte=today())
+    return (awaiting(reader).exclude(running).select_related("division", "household", "monitored")
+            .prefetch_related("household__years").order_by("opened_at", "pk"))
+
+
 def actions_of(case: Case) -> QuerySet[CaseStep]:
     return case.actions.select_related("actor", "assessment__run").order_by("at", "id")
 

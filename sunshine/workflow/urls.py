@@ -18,7 +18,9 @@ urlpatterns = [
     path("public/notices/", public.notices, name="public_notices"),
     path("public/notices/<str:code>/", public.notice, name="public_notice"),
     path("public/notices/<str:code>/object/", public.notice_object, name="public_notice_object"),
+    path("public/notices/<str:code>/cases/<int:id>/object/", public.objection, name="public_objection"),
 ]
 
 # Open to anyone without login (tests/test_scope.py checks them separately).
-PUBLIC_ROUTES = ("public/notices/", "public/notices/<str:code>/", "public/notices/<str:code>/object/")
+PUBLIC_ROUTES = ("public/notices/", "public/notices/<str:code>/", "public/notices/<str:code>/object/",
+                 "public/notices/<str:code>/cases/<int:id>/object/")

@@ -29,6 +29,7 @@ from sunshine.workflow import selectors, services, steps
 from sunshine.workflow.choices import CaseStatus, CaseType, Decision
 from sunshine.workflow.forms import CaseFilterForm, HandleObjectionForm, OpenCaseForm, StepForm
 from sunshine.workflow.models import Case
+from sunshine.workflow.payload_display import payload_rows
 from sunshine.workflow.views_common import (
     applicant_item,
     case_item,
@@ -46,8 +47,8 @@ PAGE_SIZE = 50
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     reader = request.user
-    awaiting = services.awaiting(reader).select_related("household", "division", "monitored")
-    form = CaseFilterForm(request.GET or None)
+    awaiting = selectors.cases_awaiting(reader)
+    form = CaseFilterForm(request.GET or None, reader=reader)
     qs = selectors.cases(reader, selectors.CaseFilter(**form.filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = {row["status"]: row["n"] for row in qs.order_by().values("status").annotate(n=Count("pk"))}
@@ -91,7 +92,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 def _decisions(case: Case) -> list[str]:
-    allowed = [Decision.APPROVE]
+    # A step the exit guard would refuse offers no approval (the page says why); return or refuse stay.
+    allowed = [] if services.approval_refusal(case) else [Decision.APPROVE]
     if case.current_step > 0:
         allowed.append(Decision.REJECT)
     if case.step == steps.REFUSE_STEP:
@@ -126,7 +128,8 @@ def _context(request: HttpRequest, case: Case, step_form: StepForm | None = None
              objection_forms: dict[int, HandleObjectionForm] | None = None) -> dict[str, Any]:
     reader = request.user
     can_act = case.status == CaseStatus.IN_PROGRESS and services.may_act(reader, case)
-    if can_act and step_form is None:
+    refusal = services.approval_refusal(case) if case.status == CaseStatus.IN_PROGRESS else ""
+    if can_act and step_form is None and _decisions(case):
         step_form = StepForm(initial={"step": case.step}, decisions=_decisions(case))
     objections = list(selectors.objections_of(case))
     forms = objection_forms or {}
@@ -144,6 +147,7 @@ def _context(request: HttpRequest, case: Case, step_form: StepForm | None = None
         "eligibility": _eligibility(case), "findings": _findings(request, case),
         "in_notice": bool(case.notice_start and case.notice_end and case.notice_start <= on <= case.notice_end),
         "today": on, "registry_changes": registry_change_items(reader, case.registry_changes),
+        "payload_rows": payload_rows(reader, case), "refusal": refusal,
     }
 
 

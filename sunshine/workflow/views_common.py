@@ -78,10 +78,9 @@ def case_item(case: Case) -> dict[str, Any]:
 
 
 def applicant_item(reader: User, case: Case) -> dict[str, str]:
-    applicant = dict(case.applicant or {})
-    if applicant.get("id_number"):
-        applicant["id_number"] = show_id_number(reader, applicant["id_number"])
-    return applicant
+    from sunshine.workflow.payload_display import mask_payload
+
+    return mask_payload(reader, dict(case.applicant or {}))
 
 
 def timeline(case: Case) -> list[dict[str, Any]]:
@@ -104,7 +103,7 @@ def timeline(case: Case) -> list[dict[str, Any]]:
             "state": state,
             "actions": [{
                 "id": a.pk, "decision": a.decision, "decision_label": a.get_decision_display(), "note": a.note,
-                "actor": a.actor.full_name or a.actor.username, "at": a.at,
+                "actor": a.actor, "at": a.at,
                 "attachment_name": PurePath(a.attachment.name).name if a.attachment else "",
                 "assessment_id": a.assessment_id,
             } for a in actions.get(index, [])],

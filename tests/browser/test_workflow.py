@@ -91,6 +91,7 @@ def test_exit_case_walks_every_step(page: Page, live_server, users, tmp_path, se
     expect(listing).to_contain_text("王*明")
     expect(listing).not_to_contain_text("王小明")
     assert household.head_id_number not in public.content()
+    listing.locator(f'[data-case="{case.pk}"]').get_by_role("link", name="提出异议").click()
     form = public.get_by_test_id(f"objection-{case.pk}")
     form.get_by_label("联系方式").fill("13700001111")
     form.get_by_label("异议内容").fill("该户家中新购小轿车,收入可能不实")

@@ -10,7 +10,7 @@ Errors: PermissionDenied for a role that may not act (403), Http404 for a case o
 ValidationError for a business rule (StepConflict, its subclass, for a step that is not the current one)."""
 
 from sunshine.workflow.adjustment import adjustment_progress, close_adjustment, open_adjustment
-from sunshine.workflow.guards import Eligibility, eligibility, findings_for
+from sunshine.workflow.guards import Eligibility, approval_refusal, eligibility, findings_for
 from sunshine.workflow.services.cases import (
     advance,
     awaiting,
@@ -25,6 +25,7 @@ from sunshine.workflow.services.objections import handle_objection, in_notice, s
 
 __all__ = [
     "NOT_FOUND", "Eligibility", "StepConflict", "adjustment_progress", "advance", "awaiting", "close_adjustment",
-    "eligibility", "findings_for", "handle_objection", "in_notice", "may_act", "may_handle_objections",
+    "approval_refusal", "eligibility", "findings_for", "handle_objection", "in_notice", "may_act",
+    "may_handle_objections",
     "next_role", "open_adjustment", "open_case", "submit_objection", "today", "withdraw",
 ]

@@ -234,12 +234,13 @@ def _approve(actor: User, case: Case, action: CaseStep, on: dt.date) -> None:
             raise ValidationError({"step": ["公示尚未开始"]})
         if on <= case.notice_end:
             raise ValidationError({"step": [f"公示期至{case.notice_end:%Y-%m-%d}结束,公示期满后才能确认公示结果"]})
-        if case.objections.filter(status=ObjectionStatus.OPEN).exists():
+        if case.objections.filter(status=ObjectionStatus.OPEN, holds_case=True).exists():
             raise ValidationError({"step": ["公示期间有异议待处理"]})
     if current == Step.COUNTY_APPROVAL and case.case_type == CaseType.EXIT:
         action.assessment = guards.check_exit_approval(case).assessment
     index = case.current_step + 1
     if index < len(case.steps) and case.steps[index] == Step.VILLAGE_NOTICE:
+        guards.check_before_notice(case)
         case.notice_start = on
         case.notice_end = on + dt.timedelta(days=notice_days(case) - 1)
     _move_to(case, index)

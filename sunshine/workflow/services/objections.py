@@ -12,11 +12,14 @@ step signed by the handler."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from sunshine.workflow import steps
 from sunshine.workflow.choices import CaseStatus, Decision, ObjectionStatus, Step
@@ -39,18 +42,65 @@ def in_notice(case: Case, on: dt.date | None = None) -> bool:
                 and case.notice_start and case.notice_end and case.notice_start <= on <= case.notice_end)
 
 
+# An objection with fewer meaningful characters (letters of any script) than this, or made of one or two
+# characters repeated, is obviously empty: recorded, but it does not hold the case.
+MIN_MEANINGFUL = 4
+
+
+class RateLimited(Exception):
+    """Too many objections from one address or to one case: the public site answers 429."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def client_hash(address: str) -> str:
+    """A salted hash of the sender's address: counts for the rate limit, tells nobody the address."""
+    return salted_hmac("sunshine.workflow.objection.client", address, algorithm="sha256").hexdigest() if address else ""
+
+
+def normalized(text: str) -> str:
+    """The letters and digits of a text, case-folded: what two objections that say the same thing share."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").casefold()
+                   if unicodedata.category(ch)[0] in "LN")
+
+
+def is_obviously_empty(text: str) -> bool:
+    letters = [ch for ch in normalized(text) if unicodedata.category(ch)[0] == "L"]
+    return len(letters) < MIN_MEANINGFUL or len(set(letters)) <= 2
+
+
+def check_rate(case: Case, hashed: str, now: dt.datetime) -> None:
+    """Counted in the database, so that every server process sees the same numbers."""
+    per_address = settings.SUNSHINE_OBJECTIONS_PER_ADDRESS_HOUR
+    per_case = settings.SUNSHINE_OBJECTIONS_PER_CASE_DAY
+    if hashed and Objection.objects.filter(client_hash=hashed,
+                                           submitted_at__gte=now - dt.timedelta(hours=1)).count() >= per_address:
+        raise RateLimited(f"同一来源一小时内最多提出{per_address}条异议,请稍后再试")
+    if Objection.objects.filter(case=case, submitted_at__gte=now - dt.timedelta(days=1)).count() >= per_case:
+        raise RateLimited(f"该案件今日收到的异议已达{per_case}条,请明天再提出,或直接联系公示单位")
+
+
 def submit_objection(*, case: Case, name: str, contact: str, content: str,
-                     today: dt.date | None = None) -> Objection:
-    """A public objection (no login); only while the case is in its notice period. Holds the case."""
+                     today: dt.date | None = None, address: str = "") -> Objection:
+    """A public objection (no login); only while the case is in its notice period, within the rate limits.
+    It holds the case unless it is obviously empty or repeats one already on the case."""
     on = today or local_today()
     text = clean_text(content, "content", "异议内容", required=True)
+    hashed = client_hash(address)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if not in_notice(case, on):
             raise ValidationError({"content": ["该案件不在公示期内,不能提出异议"]})
+        check_rate(case, hashed, timezone.now())
+        key = normalized(text)
+        repeated = any(normalized(old) == key for old in case.objections.values_list("content", flat=True))
+        holds = not (is_obviously_empty(text) or repeated)
         objection = Objection.objects.create(case=case, name=(name or "").strip()[:50],
-                                             contact=(contact or "").strip()[:50], content=text)
-        if case.status != CaseStatus.ON_HOLD:
+                                             contact=(contact or "").strip()[:50], content=text,
+                                             client_hash=hashed, holds_case=holds)
+        if holds and case.status != CaseStatus.ON_HOLD:
             case.status = CaseStatus.ON_HOLD
             case.save(update_fields=["status"])
     return objection
@@ -73,7 +123,8 @@ def handle_objection(*, actor: User, objection: Objection, upheld: bool, resolut
         objection.resolution = text
         objection.save()
         # A case withdrawn meanwhile stays closed; only a held case goes on.
-        if case.status == CaseStatus.ON_HOLD and not case.objections.filter(status=ObjectionStatus.OPEN).exists():
+        if case.status == CaseStatus.ON_HOLD and not case.objections.filter(
+                status=ObjectionStatus.OPEN, holds_case=True).exists():
             _resume(actor, case, text)
     return objection
 

@@ -92,20 +92,21 @@ def test_exit_guard_through_the_api(client, users, household_a):
     from sunshine.registry import services as registry
 
     registry.update_member(actor=users["clerk"], member=child, medical_insured=False)
-    run = official_run(users)
+    # Assessed only after the notice (a failing result at opening or before the notice refuses earlier).
     case = walk(users, services.open_case(actor=users["clerk"], case_type="exit", year=2020,
                                           household=household_a.household), Step.COUNTY_APPROVAL)
+    run = official_run(users)
     client.force_login(users["county"])
     detail = client.get(f"/api/cases/{case.pk}").json()
     assert detail["eligibility"]["ok"] is False and detail["eligibility"]["run_id"] == run.pk
     assert detail["eligibility"]["criteria"]["H-MED"] == "fail"
     response = post(client, f"/api/cases/{case.pk}/advance", {"step": "county_approval", "decision": "approve"})
-    assert response.status_code == 422 and "H-MED 未通过" in response.json()["detail"][0]["message"]
+    assert response.status_code == 422 and "基本医疗有保障 未通过" in response.json()["detail"][0]["message"]
 
 
 def test_objection_handled_through_the_api(client, users, exit_case):
     case = walk(users, exit_case, Step.VILLAGE_NOTICE, start=dt.date.today())
-    objection = services.submit_objection(case=case, name="李某", contact="13912345678", content="有异议")
+    objection = services.submit_objection(case=case, name="李某", contact="13912345678", content="该户收入不实,有异议")
     client.force_login(users["clerk"])
     detail = client.get(f"/api/cases/{case.pk}").json()
     assert detail["status"] == "on_hold" and detail["objections"][0]["contact"] != "13912345678"

@@ -23,17 +23,18 @@ def test_exit_guard_h_med_fails_then_corrected_and_reassessed(users, household_a
     make_meet(users, household_a)
     child = household_a.members.exclude(relation=rc.Relation.HEAD).first()
     registry.update_member(actor=users["clerk"], member=child, medical_insured=False)
-    failing = official_run(users)
+    # Opened and noticed before the assessment (a failing result at opening refuses the case outright).
     case = services.open_case(actor=users["clerk"], case_type="exit", year=2020, household=household_a.household)
+    case = walk(users, case, Step.COUNTY_APPROVAL)
+    failing = official_run(users)
     found = services.eligibility(case)
     assert not found.ok and found.result == "fails" and found.run_id == failing.pk
     assert found.criteria["H-MED"] == "fail" and found.criteria["H-INC"] == "pass"
-    case = walk(users, case, Step.COUNTY_APPROVAL)
     with pytest.raises(ValidationError) as refused:
         services.advance(actor=users["county"], case=case, step="county_approval", decision="approve")
     message = " ".join(refused.value.messages)
-    assert f"最新评估(批次#{failing.pk})未达标" in message and "H-MED 未通过" in message
-    assert "H-INC" not in message.split("。")[0]
+    assert f"最新评估(批次#{failing.pk})未达标" in message and "基本医疗有保障 未通过" in message
+    assert "收入" not in message.split("。")[0]
     assert Case.objects.get(pk=case.pk).step == Step.COUNTY_APPROVAL
     # The data corrected is not enough: the guard reads assessments, so a new official run is needed.
     registry.update_member(actor=users["clerk"], member=child, medical_insured=True)
