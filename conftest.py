@@ -70,3 +70,19 @@ def spark():
     session = local_session()
     yield session
     session.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test (browser, backup, lock tests) ends with a flush of every table, taking with it the
+    rows the reference migrations loaded: the divisions and the province's policy standard. Put them back right
+    after the flush, outside any test transaction, so that tests that follow find the database as migrated."""
+    result = yield
+    if "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(item, "fixturenames", ()):
+        from pytest_django.plugin import blocking_manager_key
+
+        from sunshine.testing.factories import restore_reference_data
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_reference_data()
+    return result

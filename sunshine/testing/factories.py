@@ -48,12 +48,19 @@ class Region:
     village_b: Division
 
 
-def build_region() -> Region:
+def restore_reference_data() -> None:
+    """Transactional tests (browser tests) flush the tables the reference migrations filled: the divisions and
+    the province's policy standard. Load them again when they are gone."""
     if not Division.objects.filter(code=COUNTY).exists():
-        # Transactional tests (browser tests) flush the tables the reference migrations filled: the divisions
-        # and the province's policy standard.
         load_reference_divisions(Division, KeyArea)
+    from sunshine.policy.models import PolicyStandard
+
+    if not PolicyStandard.objects.exists():
         import_module("sunshine.policy.migrations.0002_jiangsu_2018_2020").load(django_apps, None)
+
+
+def build_region() -> Region:
+    restore_reference_data()
     county = Division.objects.get(code=COUNTY)
     ta = Division.objects.create(code=TOWNSHIP_A, name="测试甲镇", level=DivisionLevel.TOWNSHIP,
                                  parent=county, synthetic=True)
