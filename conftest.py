@@ -72,13 +72,22 @@ def spark():
     session.stop()
 
 
+def _transactional(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    if "transactional_db" in names or "live_server" in names:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A transactional test (browser, backup, lock tests) ends with a flush of every table, taking with it the
     rows the reference migrations loaded: the divisions and the province's policy standard. Put them back right
     after the flush, outside any test transaction, so that tests that follow find the database as migrated."""
     result = yield
-    if "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(item, "fixturenames", ()):
+    # nextitem None: the session's database has just been destroyed, nothing follows to need the rows.
+    if _transactional(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         from sunshine.testing.factories import restore_reference_data

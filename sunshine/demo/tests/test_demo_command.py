@@ -25,7 +25,7 @@ from sunshine.workflow.models import Case, Objection
 from sunshine.workflow.services.cases import awaiting
 from sunshine.workflow.services.objections import in_notice
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HOUSEHOLDS = 1500
 YEAR = settings.SUNSHINE_DEFAULT_YEAR
