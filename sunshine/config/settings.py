@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sunshine.core.users.middleware.PasswordChangeRequiredMiddleware",  # one-time password: change it first
     # Responses with personal data are never kept by a browser or proxy cache.
     "sunshine.core.http.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -151,6 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Three of four character classes, and not the user name (等保 2.0 level 3 password complexity).
+    {"NAME": "sunshine.core.users.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "sunshine.core.users.passwords.NotUsernameValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

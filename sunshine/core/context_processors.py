@@ -35,6 +35,7 @@ NAVIGATION = (
     NavEntry(_("识别退出"), "workflow_inbox", EVERYONE, ("/cases/",)),
     NavEntry(_("政策标准"), "policy_standards",
              frozenset({Role.COUNTY_MANAGER, Role.PROVINCIAL_ANALYST, Role.ADMIN}), ("/policy/",)),
+    NavEntry(_("用户管理"), "user_list", frozenset({Role.COUNTY_MANAGER, Role.ADMIN}), ("/users/",)),
     NavEntry(_("接口"), "api:openapi-view", frozenset({Role.ADMIN}), ("/api/",)),
 )
 

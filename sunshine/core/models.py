@@ -8,6 +8,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,17 +90,42 @@ class Division(models.Model):
         return list(reversed(chain))
 
 
+class UserHistory(HistoricalRecords):
+    """History of user accounts, without the row Django's login writes (``save(update_fields=["last_login"])``):
+    a login is not a change of the account, and one row per login would bury the real changes."""
+
+    def post_save(self, instance: models.Model, created: bool, using: str | None = None, **kwargs: object) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= {"last_login"}:  # type: ignore[call-overload]
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 class User(AbstractUser):
     division = models.ForeignKey(
         Division, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
         verbose_name=_("所属区划"),
     )
+    # Role slugs (Role values); validated by clean() and by sunshine.core.users.services, edited as a choice list.
     roles = models.JSONField(_("角色"), default=list, blank=True)
     full_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    # Set with a one-time password (new account, reset): every page sends the user to change it first.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    # Password hashes stay out of the history table; a password change shows as a row with its reason.
+    history = UserHistory(excluded_fields=["password", "last_login"], verbose_name=_("用户变更历史"),
+                          verbose_name_plural=_("用户变更历史"))
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+
+    def clean(self) -> None:
+        super().clean()
+        from sunshine.core.users.rules import role_errors
+
+        errors = role_errors(self.roles, self.division)
+        if errors:
+            raise ValidationError({"roles": errors})
 
     @property
     def role_set(self) -> frozenset[Role]:

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from sunshine.core import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("divisions/<str:code>/", views.division_detail, name="division"),
+    path("", include("sunshine.core.users.urls")),
 ]

@@ -26,7 +26,8 @@ def acting_user(username: str | None) -> User:
     for user in User.objects.select_related("division").filter(is_active=True).order_by("pk"):
         if user.has_role(Role.ADMIN):
             return user
-    raise CommandError(f"请用 --user 指定导入人(或设置环境变量 {USER_ENV});系统中还没有管理员账号")
+    raise CommandError(f"请用 --user 指定导入人(或设置环境变量 {USER_ENV});系统中还没有管理员账号,"
+                       "请先运行 sunshine init --admin 用户名")
 
 
 def progress_bar(enabled: bool = True) -> tuple[Callable[[int, str], None], Callable[[], None]]:

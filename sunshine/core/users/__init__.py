@@ -1,0 +1,1 @@
+"""User administration: roles and their divisions, password rules, the commands and the pages."""
