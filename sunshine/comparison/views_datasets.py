@@ -23,6 +23,7 @@ from sunshine.comparison.datasets import can_load_datasets
 from sunshine.comparison.forms_datasets import DatasetUploadForm
 from sunshine.comparison.models import DatasetLoad, DatasetUpload
 from sunshine.comparison.tasks_datasets import FINISHED, UPLOADS, error_report, load_upload_task, run_upload
+from sunshine.core import jobs
 from sunshine.engine.comparison.datasets import DATASETS
 
 RECENT_UPLOADS = 10
@@ -94,6 +95,7 @@ def _own_upload(request: HttpRequest, job_id: int) -> DatasetUpload:
 @login_required
 def dataset_upload(request: HttpRequest, job_id: int) -> HttpResponse:
     upload = _own_upload(request, job_id)
+    jobs.recover_job(upload)  # a web worker killed while loading inline leaves no one else to mark it failed
     context = {"upload": upload, "finished": upload.status in FINISHED, "errors": upload.errors[:SHOWN_ERRORS],
                "label": DATASETS[upload.dataset].label}
     template = "comparison/dataset_upload_status.html" if request.htmx else "comparison/dataset_upload.html"

@@ -18,6 +18,7 @@ from sunshine.comparison import display, selectors
 from sunshine.comparison.choices import FindingStatus, JobStatus
 from sunshine.comparison.forms import RunForm
 from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON, live_progress, rerun, start_run
+from sunshine.core import jobs
 from sunshine.core.ids import mask_text
 from sunshine.policy.parameters import parameter_rows
 
@@ -55,6 +56,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(request.user, run_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
+    jobs.recover_job(run)  # its process was killed: show it failed, not "进行中" forever
     finished = run.status in FINISHED
     context: dict[str, Any] = {
         "run": run, "finished": finished, "live": live_progress(run), "message": mask_text(run.message),

@@ -27,6 +27,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from sunshine.core import jobs
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.core.ids import mask_text
@@ -127,6 +128,7 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 @login_required
 def transfer_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
+    jobs.recover_job(job)  # a web worker killed while importing inline leaves no one else to mark it failed
     errors = job.errors[:SHOWN_ERRORS]
     linked = selectors.visible_household_numbers(reader=request.user, numbers={str(e[4]) for e in errors})
     context = {"job": job, "live": job.live_progress(), "errors": errors, "linked": linked,

@@ -31,6 +31,7 @@ from sunshine.comparison.runs import compute, snapshot
 from sunshine.comparison.runs.store import store_findings
 from sunshine.core import jobs
 from sunshine.core.choices import Role
+from sunshine.core.faults import fault_point
 from sunshine.core.ids import mask_text
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
@@ -268,9 +269,11 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
                                                   parameters=run.parameters, progress=report, session=session)
         pq.write_table(table, findings_path(run))
         report(90, "保存比对结果")
+        fault_point("compare.before_store")
         days = run.parameters.get("verification_days", DEFAULT_VERIFICATION_DAYS)
         with transaction.atomic():
             counts = store_findings(run, table, snap, verification_days=days)
+            fault_point("compare.mid_store")
             run.counts = {**counts, "seconds_by_rule": seconds_by_rule}
             run.status, run.progress, run.stage = JobStatus.DONE, 100, "完成"
             run.finished_at = timezone.now()
@@ -278,6 +281,7 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
             run.message = (f"共 {counts['total']} 条比对发现:新发现 {counts['new']} 条,"
                            f"再次发现 {counts['recurring']} 条")
             run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
+        fault_point("compare.after_store")
     except (snapshot.SnapshotChanged, ValidationError, PermissionDenied) as exc:
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         _fail(run, mask_text(text), clock)

@@ -15,6 +15,7 @@ from sunshine.comparison.choices import JobStatus
 from sunshine.comparison.datasets import samples as s
 from sunshine.comparison.models import DatasetLoad, DatasetUpload
 from sunshine.comparison.tasks_datasets import upload_dir
+from sunshine.core import jobs
 from sunshine.core.models import AccessLog, User
 from sunshine.testing.factories import new_id
 
@@ -121,7 +122,8 @@ def test_partial_upload(client: Client, users, bad_deaths):
 def test_upload_page_polls_while_running(client: Client, users):
     client.force_login(users["county"])
     running = DatasetUpload.objects.create(user=users["county"], dataset="deaths", file_name="d.csv",
-                                           status=JobStatus.RUNNING, progress=42, message="校验数据")
+                                           status=JobStatus.RUNNING, progress=42, message="校验数据",
+                                           **jobs.claim())  # run by a live process (this one)
     body = client.get(f"/comparison/datasets/uploads/{running.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in body and 'value="42"' in body and "校验数据" in body and "<html" not in body
 

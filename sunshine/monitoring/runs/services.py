@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from sunshine.core.choices import Role
+from sunshine.core.faults import fault_point
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
 from sunshine.engine.backend import DuckDBBackend
@@ -97,6 +98,7 @@ def monitor(*, actor: User | None, year: int, division_code: str | None = None,
     started = time.perf_counter()
     snap = snapshot.extract(year=int(year), prefix=division.prefix)
     table = evaluate(snap, params)
+    fault_point("monitor.before_store")
     with transaction.atomic():
         run = MonitoringRun.objects.create(
             year=int(year), division=division, standard=standard, standard_version=standard.version,
@@ -106,6 +108,8 @@ def monitor(*, actor: User | None, year: int, division_code: str | None = None,
         run.counts = stored.counts
         run.seconds = round(time.perf_counter() - started, 3)
         run.save(update_fields=["counts", "seconds"])
+        fault_point("monitor.mid_store")
+    fault_point("monitor.after_store")
     return MonitoringOutcome(run=run, table=table, outside_numbers=stored.outside_numbers)
 
 

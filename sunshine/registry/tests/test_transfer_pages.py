@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
+from sunshine.core import jobs
 from sunshine.core.choices import AccessAction
 from sunshine.core.models import AccessLog
 from sunshine.registry.models import Household, HouseholdYear, ImportJob
@@ -89,7 +90,8 @@ def test_queued_upload_with_errors_shows_error_table_and_report(client: Client, 
 def test_job_page_polls_while_running(client: Client, users):
     client.force_login(users["clerk"])
     job = ImportJob.objects.create(user=users["clerk"], status=ImportJob.Status.RUNNING,
-                                   households_name="h.csv", members_name="m.csv")
+                                   households_name="h.csv", members_name="m.csv",
+                                   **jobs.claim())  # run by a live process (this one)
     job.report_progress(42, "写入数据库")
     body = client.get(f"/transfer/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in body and 'value="42"' in body and "写入数据库" in body

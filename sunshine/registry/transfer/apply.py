@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sunshine.core.faults import fault_point
 from sunshine.core.models import User
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person
 from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
@@ -88,12 +89,14 @@ def apply_registry(parsed: ParsedRegistry, *, actor: User, partial: bool = False
         return result
     result.households_skipped = len(keys & plan.bad_households)
     stamp = Stamp(actor.pk, timezone.now())
+    fault_point("import.before_write")
     with bulk.large_cache(), transaction.atomic():
         villages = [v for v in parsed.villages if (v["division_code"], v["year"]) not in plan.bad_villages]
         counts: VillageCounts = apply_villages(villages, actor=actor, stamp=stamp)
         result.villages_written = counts.village_years_written
         result.townships_created, result.villages_created = counts.townships_created, counts.villages_created
         _write_households(parsed, plan, stamp, result, progress)
+    fault_point("import.after_write")
     result.written = True
     return result
 
@@ -114,6 +117,7 @@ def _write_households(parsed: ParsedRegistry, plan: Plan, stamp: Stamp, result: 
     for start in range(0, total, CHUNK_HOUSEHOLDS):
         chunk = rows[start:start + CHUNK_HOUSEHOLDS]
         writer.write(chunk, members)
+        fault_point("import.mid_write")
         if progress is not None:
             progress(start + len(chunk), total)
 
