@@ -167,6 +167,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # None only for tokens issued before expiry existed; new tokens always expire (default 90 days).
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
     class Meta:
