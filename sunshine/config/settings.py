@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "sunshine.core",
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (settings below) and Permissions-Policy on every response, error pages included.
+    "csp.middleware.CSPMiddleware",
+    "sunshine.core.http.PermissionsPolicyMiddleware",
     # A database too busy for a write (SQLite's lock held by an import) → 503 with a Chinese retry message.
     "sunshine.core.busy.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle timeout and absolute limit of login sessions: an expired session is ended on the server.
+    "sunshine.core.sessions.SessionTimeoutMiddleware",
     "sunshine.core.users.middleware.PasswordChangeRequiredMiddleware",  # one-time password: change it first
     # Responses with personal data are never kept by a browser or proxy cache.
     "sunshine.core.http.NoStoreMiddleware",
@@ -197,10 +203,58 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+# Login sessions (sunshine.core.sessions): ended after SUNSHINE_SESSION_IDLE_MINUTES without a request and
+# SUNSHINE_SESSION_MAX_HOURS after the login whatever the activity (等保 2.0: 登录连接超时自动退出).
+SUNSHINE_SESSION_IDLE_MINUTES = float(os.environ.get("SUNSHINE_SESSION_IDLE_MINUTES", "30"))
+SUNSHINE_SESSION_MAX_HOURS = float(os.environ.get("SUNSHINE_SESSION_MAX_HOURS", "8"))
+# The cookie and the stored session row never outlive the absolute limit either.
+SESSION_COOKIE_AGE = max(60, int(SUNSHINE_SESSION_MAX_HOURS * 3600))
+# API tokens (sunshine token, /account/tokens/): validity of a new token unless another is asked for (≤ 365).
+SUNSHINE_TOKEN_DAYS = min(365, max(1, int(os.environ.get("SUNSHINE_TOKEN_DAYS", "90"))))
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # other sites never see our URLs (household and case numbers)
+
+# Content-Security-Policy: scripts, styles, fonts and frames only from this site; no inline script, event handler
+# or style attribute (they live in static/sunshine/*.js and sunshine.css), so injected markup cannot run or restyle
+# a page. img-src allows data: for the small icons Swagger UI and the admin embed. The admin and /api/docs run
+# under this same policy (checked by tests/browser/test_csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# HTTPS deployment (docs/operations.md, "HTTPS 部署"). TLS ends at the reverse proxy (nginx); SUNSHINE_HTTPS=1 says
+# the site is reached only over HTTPS: cookies are then never sent over plain HTTP and browsers are told (HSTS)
+# to refuse plain HTTP for SUNSHINE_HSTS_SECONDS. Off by default: `sunshine serve` on a laptop speaks plain HTTP.
+SUNSHINE_HTTPS = _env_bool("SUNSHINE_HTTPS", False)
+if SUNSHINE_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SUNSHINE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SUNSHINE_HSTS_INCLUDE_SUBDOMAINS", False)
+    # Usually nginx redirects http:// itself; this makes Django do it as well.
+    SECURE_SSL_REDIRECT = _env_bool("SUNSHINE_SSL_REDIRECT", False)
+    # Django sees the proxy's plain-HTTP request: the proxy's header says the client used HTTPS. Trusted only
+    # behind a configured proxy (which overwrites the header) — otherwise any client could claim HTTPS.
+    # SUNSHINE_PROXY_SSL_HEADER is "Header-Name: value" (default X-Forwarded-Proto: https).
+    _proxy_ssl = os.environ.get("SUNSHINE_PROXY_SSL_HEADER", "").strip()
+    if _proxy_ssl or SUNSHINE_TRUSTED_PROXY_COUNT > 0:
+        _ssl_name, _, _ssl_value = (_proxy_ssl or "X-Forwarded-Proto: https").partition(":")
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _ssl_name.strip().upper().replace("-", "_"), _ssl_value.strip() or "https",
+        )
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
@@ -229,6 +283,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 # The HMAC-SHA256 key agreed with departments that send id_hash instead of ID numbers. The default is for the
 # demo and tests only; production sets its own (hex or text) and gives it to the departments out of band.
 SUNSHINE_ID_HASH_KEY = os.environ.get("SUNSHINE_ID_HASH_KEY", "sunshine-demo-id-hash-key-not-for-production")
+# ID numbers and phones are encrypted at rest (sunshine.core.crypto): the key is SUNSHINE_DATA_KEY (base64 of 32
+# bytes, read from the environment only) or this key file, default DATA_DIR/keys/data.key (never backed up).
+SUNSHINE_DATA_KEY_FILE = os.environ.get("SUNSHINE_DATA_KEY_FILE", "")
 # Where `--engine spark` runs: local mode by default, a cluster through its master URL (spark://host:7077).
 SUNSHINE_SPARK_MASTER = os.environ.get("SUNSHINE_SPARK_MASTER", "local[*]")
 # Probabilistic matches below this probability are not used.

@@ -121,9 +121,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(NeverDeleteMixin, admin.ModelAdmin):
-    list_display = ("at_display", "user", "action_display", "object_type_display", "object_ref_display",
-                    "ip_display")
+    """Read-only (NeverDeleteMixin: no add, change or delete): the rows are a hash chain (`sunshine audit
+    verify`); the audit page /audit/ is where supervisors read them."""
+
+    list_display = ("seq", "at_display", "username", "action_display", "object_type_display",
+                    "object_ref_display", "ip_display")
     list_filter = ("action", "object_type")
+    search_fields = ("username", "object_ref")
 
     @admin.display(description="时间", ordering="at")
     def at_display(self, obj: AccessLog) -> Any:

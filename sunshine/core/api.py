@@ -1,7 +1,8 @@
 """The JSON API's authentication, error handling and shared schemas, and the divisions router.
 
 Authentication (``api_auth``), tried in this order:
-1. ``Authorization: Bearer <token>`` — an :class:`~sunshine.core.models.ApiToken` (only its hash is stored);
+1. ``Authorization: Bearer <token>`` — an :class:`~sunshine.core.models.ApiToken` (only its hash is stored;
+   it expires and can be revoked: ``sunshine token``, /account/tokens/);
 2. the Django session cookie — for unsafe methods (POST, PATCH, …) the CSRF token must be sent too
    (header ``X-CSRFToken``), as for any form of the site.
 The bearer token goes first so that a script with a token never meets the session's CSRF check.
@@ -47,15 +48,30 @@ MAX_PAGE = 1_000_000  # beyond it the row offset no longer fits the database's i
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer sun_…`` — a token issued with ``ApiToken.issue``; revoked tokens fail."""
+    """``Authorization: Bearer sun_…`` — a token issued with ``ApiToken.issue``. An unknown token is "not
+    logged in" (401, and the session is tried next); a known one that may not be used is refused at once with
+    the reason: revoked, expired, its account disabled or waiting for its one-time password to be changed —
+    all 401, the status every operation declares for "these credentials do not let you in"."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         token = token.strip()
         if not token:
             return None
-        user = ApiToken.authenticate(token)
-        if user is None:
+        found = ApiToken.lookup(token)
+        if found is None:
             return None
+        if found.revoked:
+            raise HttpError(401, "接口令牌已吊销,请使用新的令牌")
+        if found.is_expired():
+            raise HttpError(401, "接口令牌已过期,请重新签发")
+        user = found.user
+        if not user.is_active:
+            raise HttpError(401, "令牌所属账号已停用")
+        if user.must_change_password:
+            from sunshine.core.users.middleware import MESSAGE
+
+            raise HttpError(401, MESSAGE)
+        found.touch()
         request.user = user  # what the services, scope and audit helpers read
         return user
 

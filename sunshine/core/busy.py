@@ -20,6 +20,7 @@ from typing import Any
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.templatetags.static import static
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -59,10 +60,13 @@ def busy_response(request: HttpRequest) -> HttpResponse:
     else:
         title = escape(_("系统正忙"))
         again = escape(_("返回上一页"))
+        # No javascript: link (the Content-Security-Policy blocks it): forms.js goes back on data-history-back,
+        # which keeps what the user typed; without script the link reloads this address.
         body = (
             '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">'
-            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{escape(message)}</p>"
-            f'<p><a href="javascript:history.back()">{again}</a></p></main></body></html>'
+            f'<title>{title}</title><script src="{escape(static("sunshine/forms.js"))}" defer></script></head>'
+            f"<body><main><h1>{title}</h1><p>{escape(message)}</p>"
+            f'<p><a href="{escape(request.get_full_path())}" data-history-back>{again}</a></p></main></body></html>'
         )
         response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

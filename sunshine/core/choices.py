@@ -48,3 +48,7 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("导出")
     API_READ = "api_read", _("接口读取完整记录")
     IMPORT = "import", _("导入")
+    # Sign-ins and sign-outs through the login page (安全审计: 登录成功、失败和退出).
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出登录")

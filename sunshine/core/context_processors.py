@@ -36,6 +36,7 @@ NAVIGATION = (
     NavEntry(_("政策标准"), "policy_standards",
              frozenset({Role.COUNTY_MANAGER, Role.PROVINCIAL_ANALYST, Role.ADMIN}), ("/policy/",)),
     NavEntry(_("用户管理"), "user_list", frozenset({Role.COUNTY_MANAGER, Role.ADMIN}), ("/users/",)),
+    NavEntry(_("访问日志"), "audit_log", frozenset({Role.SUPERVISOR, Role.ADMIN}), ("/audit/",)),
     NavEntry(_("接口"), "api:openapi-view", frozenset({Role.ADMIN}), ("/api/",)),
 )
 

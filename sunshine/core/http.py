@@ -50,3 +50,45 @@ class NoStoreMiddleware:
         elif not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-cache"
         return response
+
+
+# Browser features a page may use. Cadres will photograph documents and record where a visit took place on their
+# phones, so the camera and geolocation stay available to our own pages; everything else is switched off, also for
+# anything a future page might embed. Only features Chromium and Firefox recognise: an unknown name is logged as a
+# console error on every page.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "geolocation": "(self)",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "bluetooth": "()",
+    "hid": "()",
+    "midi": "()",
+    "magnetometer": "()",
+    "gyroscope": "()",
+    "accelerometer": "()",
+    "display-capture": "()",
+}
+
+
+def permissions_policy_header() -> str:
+    """The Permissions-Policy value: settings.SUNSHINE_PERMISSIONS_POLICY (same shape) replaces the default."""
+    policy = getattr(settings, "SUNSHINE_PERMISSIONS_POLICY", None) or PERMISSIONS_POLICY
+    return ", ".join(f"{feature}={allow}" for feature, allow in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds Permissions-Policy to every response. Django's SecurityMiddleware already sets Referrer-Policy,
+    X-Content-Type-Options and Cross-Origin-Opener-Policy, and django-csp the Content-Security-Policy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.value = permissions_policy_header()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Permissions-Policy"):
+            response["Permissions-Policy"] = self.value
+        return response

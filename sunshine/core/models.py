@@ -82,11 +82,18 @@ class Division(models.Model):
         return code.startswith(self.prefix)
 
     def ancestors(self) -> list[Division]:
+        """Province first, the parent last. One query for the whole chain (every page's breadcrumbs): the
+        ancestors' codes follow from this code; a parent outside that pattern is fetched on its own."""
+        if self.parent_id is None:
+            return []
+        codes = {self.code[:n].ljust(12, "0") for n in LEVEL_PREFIX_LENGTH.values()} - {self.code}
+        known = {d.code: d for d in Division.objects.filter(code__in=codes)}
         chain: list[Division] = []
-        node = self.parent
-        while node is not None:
+        code: str | None = self.parent_id
+        while code is not None and len(chain) < len(LEVEL_PREFIX_LENGTH):
+            node = known.get(code) or Division.objects.get(code=code)
             chain.append(node)
-            node = node.parent
+            code = node.parent_id
         return list(reversed(chain))
 
 
@@ -159,7 +166,14 @@ def _hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its hash is stored."""
+    """A bearer token for the JSON API; only its hash is stored, the raw token is shown once when issued.
+
+    A token works until it is revoked or expires. Every token issued now carries ``expires_at`` (default
+    ``SUNSHINE_TOKEN_DAYS``, 90 days); tokens issued before expiry existed have none and count as expiring
+    ``LEGACY_DAYS`` after they were made, so no token lives forever."""
+
+    LEGACY_DAYS = 90
+    MAX_DAYS = 365  # the longest validity anyone may ask for (page and command)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("用途"), max_length=60, blank=True)
@@ -179,45 +193,99 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+        """A new token valid for ``days`` (default SUNSHINE_TOKEN_DAYS); returns it and its raw value."""
+        days = settings.SUNSHINE_TOKEN_DAYS if days is None else days
         raw = "sun_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=_hash_token(raw), prefix=raw[:8])
+        token = cls.objects.create(user=user, name=name, key_hash=_hash_token(raw), prefix=raw[:8],
+                                   expires_at=timezone.now() + dt.timedelta(days=days))
         return token, raw
 
+    @property
+    def valid_until(self) -> dt.datetime:
+        """When the token stops working: its expiry, or LEGACY_DAYS after it was made for an old token."""
+        if self.expires_at is not None:
+            return self.expires_at
+        return self.created_at + dt.timedelta(days=self.LEGACY_DAYS)
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.valid_until
+
+    @property
+    def state(self) -> str:
+        """active, expired or revoked (see STATE_LABELS)."""
+        if self.revoked:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"
+
+    @property
+    def state_label(self) -> str:
+        return str(TOKEN_STATE_LABELS[self.state])
+
     @classmethod
-    def authenticate(cls, raw: str) -> User | None:
-        token = (
-            cls.objects.select_related("user", "user__division")
-            .filter(key_hash=_hash_token(raw), revoked=False, user__is_active=True)
-            .first()
-        )
-        if token is None:
-            return None
+    def lookup(cls, raw: str) -> ApiToken | None:
+        """The token with this raw value, whatever its state (None when unknown)."""
+        return cls.objects.select_related("user", "user__division").filter(key_hash=_hash_token(raw)).first()
+
+    def touch(self) -> None:
         now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        if self.last_used_at is None or now - self.last_used_at > dt.timedelta(minutes=5):
             # Written at most every five minutes: a busy client must not turn reads into writes. Never waits
             # for SQLite's write lock (an import may hold it): skipped then, and written on a later request.
             from sunshine.core.busy import try_write
 
-            try_write(lambda: cls.objects.filter(pk=token.pk).update(last_used_at=now))
+            try_write(lambda: ApiToken.objects.filter(pk=self.pk).update(last_used_at=now))
+
+    @classmethod
+    def authenticate(cls, raw: str) -> User | None:
+        """The token's user when the token may be used now (not revoked, not expired, active user)."""
+        token = cls.lookup(raw)
+        if token is None or token.revoked or token.is_expired() or not token.user.is_active:
+            return None
+        token.touch()
         return token.user
 
 
-class AccessLog(models.Model):
-    """Who read a full (unmasked) record or exported data, and when."""
+TOKEN_STATE_LABELS = {"active": _("有效"), "expired": _("已过期"), "revoked": _("已吊销")}
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=20, choices=AccessAction.choices)
-    object_type = models.CharField(max_length=40)
-    object_ref = models.CharField(max_length=80)
-    detail = models.CharField(max_length=200, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+class AccessLog(models.Model):
+    """Who read a full (unmasked) record or exported data, and when.
+
+    Append-only and chained by hash (sunshine.core.auditlog.chain): each row carries its place in the chain
+    (``seq``), the hash of the row before it and its own hash over its fields, so that an edited, deleted or
+    inserted row is found by ``sunshine audit verify``. The actor is kept as written (id, username, division):
+    the link to the account is a plain reference without a database constraint, so deleting or moving an
+    account changes neither the row nor its hash."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING,
+                             db_constraint=False, verbose_name=_("用户"))
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    # The actor's division when the row was written: the audit page's scope (a moved account keeps its past).
+    division_code = models.CharField(_("所属区划"), max_length=12, blank=True, db_index=True)
+    # Set when the row is made (not at insert), so that the hash covers the very value stored.
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("操作"), max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=40)
+    object_ref = models.CharField(_("对象"), max_length=80)
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True)
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64)
+    row_hash = models.CharField(_("本条哈希"), max_length=64)
 
     class Meta:
         verbose_name = _("访问日志")
         verbose_name_plural = _("访问日志")
-        ordering = ["-at"]
+        ordering = ["-seq"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_ref}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action} {self.object_type} {self.object_ref}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Appends the row at the head of the chain; an existing row is never saved again."""
+        if not self._state.adding:
+            raise ValueError("访问日志只能追加,不能修改")
+        from sunshine.core.auditlog.chain import append
+
+        append(self, lambda: super(AccessLog, self).save(*args, **kwargs), using=kwargs.get("using"))  # type: ignore[arg-type]

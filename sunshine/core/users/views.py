@@ -15,11 +15,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from sunshine.core.choices import Role
 from sunshine.core.models import User
-from sunshine.core.users import bulk, selectors, services
+from sunshine.core.users import bulk, selectors, services, template
 from sunshine.core.users.forms import BulkForm, OwnPasswordForm, UserFilterForm, UserForm
 
 PAGE_SIZE = 50
@@ -174,6 +175,16 @@ def user_bulk(request: HttpRequest) -> HttpResponse:
                 errors = result.errors
     return render(request, "core/users/bulk.html", {"form": form, "errors": errors,
                                                     "headers": bulk.RowError.ERROR_HEADERS})
+
+
+@login_required
+def user_bulk_template(request: HttpRequest) -> HttpResponse:
+    """The blank bulk-creation workbook; its example row uses a village this manager may staff."""
+    actor = _manager(request)
+    response = HttpResponse(template.template_xlsx(template.example_village(actor)),
+                            content_type=template.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, template.FILENAME)
+    return response
 
 
 @login_required

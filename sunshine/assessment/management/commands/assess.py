@@ -11,7 +11,7 @@ from sunshine.assessment.choices import Kind
 from sunshine.assessment.services import run_assessment
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
-from sunshine.core.models import AccessLog, User
+from sunshine.core.models import User
 
 
 def _setting(text: str) -> tuple[str, str]:
@@ -57,12 +57,8 @@ class Command(BaseCommand):
             raise CommandError("; ".join(messages)) from exc
         count = export.write(run, out)
         detail = f"{run.kind} {run.year} {run.division_id} → {out.name} ({count} 行)"
-        if actor is not None:
-            log_access(user=actor, action=AccessAction.EXPORT, object_type="assessment_run",
-                       object_ref=str(run.pk), detail=detail)
-        else:
-            AccessLog.objects.create(user=None, action=AccessAction.EXPORT, object_type="assessment_run",
-                                     object_ref=str(run.pk), detail=f"命令行 {detail}")
+        log_access(user=actor, action=AccessAction.EXPORT, object_type="assessment_run", object_ref=str(run.pk),
+                   detail=detail if actor is not None else f"命令行 {detail}")
         c = run.counts
         mode = "正式评估" if run.official else "模拟测算"
         self.stdout.write(self.style.SUCCESS(

@@ -6,6 +6,7 @@
   sunshine users set-role USERNAME --role ROLE --division CODE [--name 姓名]
   sunshine users reset-password USERNAME
   sunshine users import FILE.xlsx
+  sunshine users template --out FILE.xlsx
 
 ROLE is a role code (village_clerk …) or its Chinese name (村级录入 …); --role may be repeated. The acting
 user (history, and what they may do) is --user, else $SUNSHINE_CLI_USER, else the first administrator."""
@@ -22,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sunshine.core.choices import Role
 from sunshine.core.models import User
-from sunshine.core.users import bulk, selectors, services
+from sunshine.core.users import bulk, selectors, services, template
 from sunshine.core.users.cli import USER_ENV, acting_user, read_password
 from sunshine.core.users.rules import ROLE_LEVELS, UnknownRole, levels_text, parse_role
 
@@ -57,6 +58,9 @@ class Command(BaseCommand):
 
         imp = sub.add_parser("import", help="从 .xlsx 批量创建账号(列:用户名、姓名、角色、区划代码)")
         imp.add_argument("file")
+
+        blank = sub.add_parser("template", help="生成批量创建账号用的空白 .xlsx 模板(含“说明”工作表)")
+        blank.add_argument("--out", required=True, help="写到哪个 .xlsx 文件")
         # --user is accepted after the action too (sunshine users add li … --user county).
         for action in sub.choices.values():
             action.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -147,6 +151,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{user.username}\t{user.full_name}\t{'、'.join(user.role_labels())}\t"
                               f"{user.division}\t{created.one_time_password}")
         self.stdout.write(self.style.SUCCESS(f"已创建 {len(result.created)} 个账号;首次登录时须修改密码"))
+
+    def do_template(self, actor: User | None, options: dict[str, Any]) -> None:
+        out = Path(options["out"])
+        out.write_bytes(template.template_xlsx(template.example_village(actor)))
+        self.stdout.write(self.style.SUCCESS(f"已生成模板 {out}:在“账号”工作表每行填一个账号,"
+                                             "再用 sunshine users import 导入"))
 
     # ---- helpers ----
 
