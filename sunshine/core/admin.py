@@ -114,9 +114,13 @@ admin.site.register(KeyArea)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked")
-    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+class ApiTokenAdmin(NeverDeleteMixin, admin.ModelAdmin):
+    """Read-only: tokens are issued and revoked with `sunshine token` or on /account/tokens/, which write the
+    owner's history; an edit here would not."""
+
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("user__username", "name", "prefix")
 
 
 @admin.register(AccessLog)

@@ -79,6 +79,20 @@ def test_access_log_rows_are_never_deletable(admin_client: Client, users):
     assert not model_admin.has_change_permission(request, row)
 
 
+def test_api_tokens_are_read_only_in_the_admin(admin_client: Client, users):
+    """Tokens are issued and revoked where the owner's history is written (command, /account/tokens/), not here."""
+    from sunshine.core.models import ApiToken
+
+    token, _raw = ApiToken.issue(users["clerk"], name="对账脚本")
+    listing = admin_client.get("/admin/core/apitoken/").content.decode()
+    assert "对账脚本" in listing and "delete_selected" not in listing
+    change = admin_client.post(f"/admin/core/apitoken/{token.pk}/change/", {"revoked": "on", "name": "x"})
+    assert change.status_code == 403
+    assert admin_client.get("/admin/core/apitoken/add/").status_code == 403
+    token.refresh_from_db()
+    assert not token.revoked and token.name == "对账脚本"
+
+
 def test_login_logs_of_axes_are_not_deletable_but_lockouts_are(admin_client: Client, users):
     from axes.models import AccessAttempt, AccessFailureLog
     from axes.models import AccessLog as LoginLog
