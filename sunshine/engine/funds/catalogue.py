@@ -1,0 +1,42 @@
+"""The rule catalogue of funds.md §3–4: code, finding, severity, what a finding is about and the tables each
+rule reads.
+
+The SQL of each rule lives in sunshine.engine.funds.rules; this module is the list that pages, the CLI and the
+benchmark enumerate. The micro-credit rules of funds.md §5 (L-*) join by adding their Rule here (subject
+``loan``, tables ``loans``/``loan_repayments`` declared in sunshine.engine.funds.tables) and their builder in
+``rules.BUILDERS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sunshine.engine.comparison.catalogue import HIGH, MEDIUM, SIGNAL
+
+SEVERITY_LABELS = {HIGH: "高", MEDIUM: "中", SIGNAL: "需核查"}
+SUBJECT_LABELS = {"fund": "资金", "project": "项目", "payment": "到户资金", "loan": "小额信贷"}
+
+__all__ = ["HIGH", "MEDIUM", "RULES", "SEVERITY_LABELS", "SIGNAL", "SUBJECT_LABELS", "Rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: str                  # the finding, in Chinese
+    severity: str
+    subject: str                # fund · project · payment · loan
+    tables: tuple[str, ...]     # the input tables the rule reads (an absent one is read as empty)
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("F-DELAY", "资金滞留", MEDIUM, "fund", ("funds", "allocations")),
+    Rule("F-IDLE", "项目资金闲置", MEDIUM, "project", ("projects", "allocations", "expenditures", "payments")),
+    Rule("F-INELIGIBLE", "向不符合条件人员发放", HIGH, "payment", ("payments", "members", "deaths")),
+    Rule("F-DUP", "重复发放", HIGH, "payment", ("payments", "members")),
+    Rule("F-OVER", "超标准发放", HIGH, "payment", ("payments", "members", "standards")),
+    Rule("F-CADRE", "向村干部家庭发放(优亲厚友)", SIGNAL, "payment", ("payments", "members", "village_cadres")),
+    Rule("F-OVERSPEND", "项目支出超预算", MEDIUM, "project", ("projects", "expenditures", "payments")),
+    Rule("P-OVERDUE", "项目逾期", MEDIUM, "project", ("projects",)),
+    Rule("P-NOANNOUNCE", "未按规定公告", MEDIUM, "project",
+         ("projects", "announcements", "expenditures", "payments")),
+    Rule("P-NOBENEFIT", "未带动建档立卡户", MEDIUM, "project", ("projects", "project_beneficiaries", "members")),
+)}
