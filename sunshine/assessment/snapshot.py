@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connections
-from django.db.models import BigIntegerField, F, QuerySet
+from django.db.models import BigIntegerField, CharField, F, QuerySet, Value
 from django.db.models.functions import Cast, Round
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.crypto import decrypt_many
+from sunshine.core.encrypted_fields import EncryptedCharField
 from sunshine.core.models import Division
 from sunshine.engine import snapshot as s
 from sunshine.registry.models import HouseholdYear, MemberYear, VillageYear
@@ -51,10 +53,19 @@ CONVERTERS: dict[pa.DataType, Converter] = {
 }
 
 
+def _decrypting(convert: Converter) -> Converter:
+    return lambda values: convert(decrypt_many(values))
+
+
 def fetch_arrow(queryset: QuerySet, schema: pa.Schema) -> pa.Table:
     """Run a ``values_list`` queryset (its columns in ``schema`` order) and return an Arrow table."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
     converters = [CONVERTERS[f.type] for f in schema]
+    for i, (expression, _sql, _alias) in enumerate(compiler.select):
+        if isinstance(getattr(expression, "target", None), EncryptedCharField):
+            # Stored encrypted (sunshine.core.crypto): the engine gets the plain value, in memory only.
+            converters[i] = _decrypting(converters[i])
     batches = []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -78,10 +89,13 @@ def households(year: int, prefix: str) -> tuple[pa.Table, dict[str, int]]:
     return table, ids
 
 
-def members(year: int, prefix: str) -> pa.Table:
+def members(year: int, prefix: str, *, id_numbers: bool = True) -> pa.Table:
+    """The members table; without ``id_numbers`` its id_number column is empty (NULL): the assessment does not
+    read it, and ID numbers are stored encrypted, so leaving them out saves decrypting every one."""
     qs = (MemberYear.objects.filter(year=year, household_year__household__village__code__startswith=prefix).order_by()
+          .annotate(_no_id=Value(None, output_field=CharField()))
           .values_list("household_year__household_id", "household_year__household__household_no", "year",
-                       "person__name", "person__id_number",
+                       "person__name", "person__id_number" if id_numbers else "_no_id",
                        "person__birth_date", "relation", "education_level", "school_status", "medical_insured",
                        "member_status", "health", "disability_level", "labour_ability", "change_date"))
     return fetch_arrow(qs, s.MEMBERS)
@@ -115,7 +129,7 @@ def extract(kind: str, *, year: int, prefix: str) -> RegistrySnapshot:
     snap = RegistrySnapshot(year=year, prefix=prefix)
     if kind in ("households", "counties"):
         snap.tables["households"], snap.household_ids = households(year, prefix)
-        snap.tables["members"] = members(year, prefix)
+        snap.tables["members"] = members(year, prefix, id_numbers=False)
     if kind in ("villages", "counties"):
         snap.tables["villages"] = villages(year, prefix)
     if kind == "counties":

@@ -22,6 +22,7 @@ from sunshine.comparison.choices import (
     FindingStatus,
     JobStatus,
 )
+from sunshine.core.encrypted_fields import EncryptedCharField, EncryptedJSONField, KeyedHashField
 from sunshine.core.jobs import JobProcess
 from sunshine.core.models import Division
 from sunshine.policy.models import PolicyStandard
@@ -121,6 +122,13 @@ class ComparisonRun(JobProcess):
         return f"{self.year}年度数据比对 #{self.pk}"
 
 
+# The most severe findings first (高, 中, then risk signals): the list's first sort key, and an index
+# (Finding.Meta) so that a page of the list never sorts every finding of the area.
+SEVERITY_RANK = models.Case(models.When(severity="high", then=models.Value(0)),
+                            models.When(severity="medium", then=models.Value(1)),
+                            default=models.Value(2), output_field=models.IntegerField())
+
+
 class Finding(models.Model):
     rule = models.CharField(_("规则"), max_length=24, choices=RULE_CHOICES, db_index=True)
     severity = models.CharField(_("严重程度"), max_length=10, choices=SEVERITY_CHOICES)
@@ -131,11 +139,13 @@ class Finding(models.Model):
                                verbose_name=_("人员"))
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="findings",
                                  verbose_name=_("责任单位"))
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, hash_field="id_number_hash")
+    id_number_hash = KeyedHashField(source="id_number", db_index=True)  # keyed hash of id_number (crypto)
     id_hash = models.CharField(max_length=64, blank=True)
     name = models.CharField(_("姓名"), max_length=100, blank=True)
     dataset = models.CharField(_("部门数据"), max_length=32, choices=DATASET_CHOICES, blank=True)
-    evidence = models.JSONField(_("比对依据"), default=list, blank=True)  # the department rows, as stored
+    # The department rows, as stored; encrypted, since they hold ID numbers and phones.
+    evidence = EncryptedJSONField(_("比对依据"), default=list, blank=True)
     match = models.CharField(_("匹配方式"), max_length=16, choices=MATCH_CHOICES, blank=True)
     probability = models.FloatField(_("匹配概率"), null=True, blank=True)
     explanation = models.TextField(_("说明"))
@@ -156,7 +166,10 @@ class Finding(models.Model):
         verbose_name = _("比对发现")
         verbose_name_plural = _("比对发现")
         ordering = ["deadline", "id"]
-        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "rule"])]
+        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "rule"]),
+                   # The list's order (selectors.findings) and the to-do's: a page is read from the index.
+                   models.Index(SEVERITY_RANK, "deadline", "id", name="finding_list_order"),
+                   models.Index(fields=["status", "deadline", "id"], name="finding_status_deadline")]
 
     def __str__(self) -> str:
         return f"{self.rule} {self.name}"

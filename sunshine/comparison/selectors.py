@@ -10,25 +10,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from sunshine.comparison.choices import FindingStatus
-from sunshine.comparison.models import ComparisonRun, Finding, FindingEvent, FindingOccurrence
+from sunshine.comparison.models import SEVERITY_RANK, ComparisonRun, Finding, FindingEvent, FindingOccurrence
 from sunshine.comparison.workflow import today as local_today
 from sunshine.core.choices import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, DivisionLevel
 from sunshine.core.ids import InvalidIdNumber, normalize_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope, scope_q
-from sunshine.engine.comparison.catalogue import HIGH, MEDIUM, RULES, SEVERITY_LABELS
+from sunshine.engine.comparison.catalogue import RULES, SEVERITY_LABELS
 
 RUN_NOT_FOUND = "比对批次不存在或不在您的管辖范围内"
 NOT_FOUND = "比对发现不存在或不在您的管辖范围内"
 SCOPE = "division__code"
-# The most severe findings first (高, 中, then risk signals), then the nearest verification deadline.
-SEVERITY_RANK = Case(When(severity=HIGH, then=Value(0)), When(severity=MEDIUM, then=Value(1)),
-                     default=Value(2), output_field=IntegerField())
+# SEVERITY_RANK (comparison.models): the most severe findings first, then the nearest verification deadline;
+# the same expression as the index that serves the list.
 
 
 def _prefix(reader: User) -> str | None:
@@ -192,7 +191,8 @@ def drill_down(reader: User, qs: QuerySet[Finding], division_code: str | None) -
     if prefix is None:
         return DrillDown(None, [], [])
     code = division_code if division_code and division_code.startswith(prefix) else reader.division_id
-    division = Division.objects.select_related("parent").filter(code=code).first()
+    # The reader's own division is loaded already (scope): no second query for the usual, unfiltered list.
+    division = reader.division if code == reader.division_id else Division.objects.filter(code=code).first()
     if division is None:
         return DrillDown(None, [], [])
     scope_len = len(prefix)

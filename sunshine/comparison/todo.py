@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 def _group(reader: User, today: dt.date, status: str, title: str, order: int) -> TodoGroup:
     qs = selectors.visible_findings(reader).filter(status=status)
     totals = qs.order_by().aggregate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today)))
-    first = qs.select_related("household").order_by("deadline", "id")[:SHOWN_PER_GROUP]
+    # Only what an item shows: the list's joins (person, division, run) would be made for every pending row.
+    first = qs.select_related(None).select_related("household").order_by("deadline", "id")[:SHOWN_PER_GROUP]
     items = []
     for f in first:
         left = days_left(f.deadline, today)

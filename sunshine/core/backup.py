@@ -48,7 +48,7 @@ DB_PGDUMP = "database/sunshine.pgdump"
 DATA_PREFIX = "data/"
 CHUNK = 1024 * 1024
 # Not backed up: regenerated (static), transient (scratch, *.tmp, progress files) or backups themselves.
-SKIP_DIRS = {"static", "backups", "scratch", "__pycache__"}
+SKIP_DIRS = {"static", "backups", "scratch", "__pycache__", "keys"}  # keys/: the data key never goes in a backup
 SKIP_SUFFIXES = (".tmp", ".part", "-wal", "-shm", "-journal")
 
 Report = Callable[[str], None]

@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from sunshine.core import todo
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.models import Division
 from sunshine.core.scope import get_visible_division
 from sunshine.registry import choices as c
 from sunshine.registry.selectors import division_breakdown
@@ -32,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """我的待办 first, then the counts of the user's own division."""
     if request.user.division_id is None:
         return render(request, "core/no_scope.html", status=403)
-    context = division_context(request, request.user.division_id)
+    context = division_context(request, request.user.division)
     context["todo"] = todo.collect(request.user)
     context["is_home"] = True
     return render(request, "core/division.html", context)
@@ -43,8 +44,9 @@ def division_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "core/division.html", division_context(request, code))
 
 
-def division_context(request: HttpRequest, code: str) -> dict[str, object]:
-    division = get_visible_division(request.user, code)
+def division_context(request: HttpRequest, code: str | Division) -> dict[str, object]:
+    """The division page's context; ``code`` may be the reader's own division, loaded already (home)."""
+    division = code if isinstance(code, Division) else get_visible_division(request.user, code)
     year = year_from(request)
     children, totals = division_breakdown(reader=request.user, division=division, year=year)
     from sunshine.assessment.selectors import latest_official_division_result  # the app sits above core

@@ -65,6 +65,10 @@ def refresh_statistics() -> None:
 
 def insert(model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Insert tuples whose values are already in the database's form (see ``db_value``)."""
+    from sunshine.core.encrypted_fields import seal_rows
+
+    names, rows = seal_rows(model, tuple(columns(model, field_names)), rows)  # ID numbers, phones encrypted
+    field_names = [model._meta.get_field(n).name for n in field_names] + list(names[len(field_names):])
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     cols = ", ".join(qn(c) for c in columns(model, field_names))

@@ -144,7 +144,9 @@ def _generate(households: int, seed: int, county_code: str, years: tuple[int, ..
     layout = build_layout(county=county, households=households, seed=seed, years=years)
     highest = (Household.objects.filter(household_no__startswith=county_code, household_no__regex=r"^\d{14}$")
                .aggregate(m=Max("household_no"))["m"])
-    taken = set(Person.objects.filter(id_number__startswith=county_code).values_list("id_number", flat=True))
+    # ID numbers are encrypted (no prefix search in SQL): decrypt them all and keep the county's.
+    taken = {n for n in Person.objects.values_list("id_number", flat=True).iterator(chunk_size=10_000)
+             if n.startswith(county_code)}
     writer = Writer(
         county6=county_code, household_no_start=int(highest[6:]) + 1 if highest else 1,
         village_of_household=np.repeat(np.asarray(layout.village_codes, dtype=object),

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField
 from sunshine.core.models import Division
 from sunshine.monitoring.choices import (
     EscalationLevel,
@@ -34,8 +35,9 @@ class MonitoredHousehold(models.Model):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="monitored_households",
                                  verbose_name=_("所在区划"))
     head_name = models.CharField(_("户主姓名"), max_length=100)
-    head_id_number = models.CharField(_("户主身份证号"), max_length=18)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    head_id_number = EncryptedCharField(_("户主身份证号"), max_length=18, hash_field="head_id_number_hash")
+    head_id_number_hash = KeyedHashField(source="head_id_number")
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True)
     members = models.PositiveSmallIntegerField(_("家庭人口"), null=True, blank=True)
     per_capita_income = models.DecimalField(_("人均可支配收入"), null=True, blank=True, **MONEY)
     source = models.CharField(_("来源"), max_length=12, choices=MonitoredSource.choices,
@@ -53,7 +55,7 @@ class MonitoredHousehold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number", "year"], name="one_monitored_row_per_year"),
             # One person heads at most one monitored household a year (a head known by no plain ID is exempt).
-            models.UniqueConstraint(fields=["head_id_number", "year"], condition=~models.Q(head_id_number=""),
+            models.UniqueConstraint(fields=["head_id_number_hash", "year"], condition=~models.Q(head_id_number_hash=""),
                                     name="one_monitored_head_per_year"),
         ]
 
@@ -122,7 +124,9 @@ class EarlyWarning(models.Model):
         verbose_name = _("监测预警")
         verbose_name_plural = _("监测预警")
         ordering = ["deadline", "id"]
-        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "status"])]
+        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "status"]),
+                   # The list's order (selectors.warnings) and the to-do's: a page is read from the index.
+                   models.Index(fields=["-score", "deadline", "id"], name="warning_list_order")]
         # The same data never raises two warnings, even from two runs at once (the later run fails whole).
         constraints = [models.UniqueConstraint(fields=["signature"], name="one_warning_per_signature")]
 

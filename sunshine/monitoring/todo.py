@@ -28,7 +28,7 @@ def items(reader: User, today: dt.date) -> list[TodoGroup]:
     urgent = Q(deadline__lt=today) | Q(escalation__in=ESCALATED)
     totals = qs.order_by().aggregate(n=Count("id"), urgent=Count("id", filter=urgent),
                                      escalated=Count("id", filter=Q(escalation__in=ESCALATED)))
-    first = (qs.select_related("household", "monitored")
+    first = (qs.select_related(None).select_related("household", "monitored")  # only what an item shows
              .order_by("-score", "deadline", "id")[:SHOWN_PER_GROUP])
     shown = []
     for w in first:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField
 from sunshine.core.models import Division, KeyArea, TimeStampedModel
 from sunshine.registry import choices as c
 
@@ -76,8 +77,10 @@ class HouseholdYear(TimeStampedModel):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="years")
     year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
     head_name = models.CharField(_("户主姓名"), max_length=40)
-    head_id_number = models.CharField(_("户主身份证号"), max_length=18, db_index=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted at rest (sunshine.core.crypto); the keyed hash serves lookups and matching.
+    head_id_number = EncryptedCharField(_("户主身份证号"), max_length=18, hash_field="head_id_number_hash")
+    head_id_number_hash = KeyedHashField(source="head_id_number", db_index=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True)
     household_type = models.CharField(_("户类型"), max_length=12, choices=c.HouseholdType.choices, blank=True)
     support_category = models.CharField(
         _("帮扶类别"), max_length=12, choices=c.SupportCategory.choices, blank=True
@@ -110,6 +113,8 @@ class HouseholdYear(TimeStampedModel):
         verbose_name = _("农户年度信息")
         verbose_name_plural = _("农户年度信息")
         ordering = ["household__household_no", "year"]
+        # A year's records counted or grouped by status without reading the rows (lists, division pages).
+        indexes = [models.Index(fields=["year", "household", "status"], name="householdyear_year_status")]
         constraints = [
             models.UniqueConstraint(fields=["household", "year"], name="household_year_unique"),
             models.CheckConstraint(
@@ -130,7 +135,9 @@ class HouseholdYear(TimeStampedModel):
 class Person(TimeStampedModel):
     """A person, identified by the normalised 18-character ID number."""
 
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # Encrypted at rest; one person per ID is enforced on the keyed hash (sunshine.core.crypto).
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, hash_field="id_number_hash")
+    id_number_hash = KeyedHashField(source="id_number", unique=True)
     name = models.CharField(_("姓名"), max_length=40, db_index=True)
     gender = models.CharField(_("性别"), max_length=6, choices=c.Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sunshine.core.encrypted_fields import EncryptedCharField, EncryptedJSONField
 from sunshine.core.models import Division
 from sunshine.registry.models import Household
 from sunshine.workflow.choices import (
@@ -56,7 +57,8 @@ class Case(models.Model):
     # An entry case for a household outside the registry: the monitored household, or the applicant's facts.
     monitored = models.ForeignKey("monitoring.MonitoredHousehold", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="cases", verbose_name=_("监测户"))
-    applicant = models.JSONField(_("申请人信息"), default=dict, blank=True)
+    # Documents that carry ID numbers and phones are stored encrypted (sunshine.core.crypto).
+    applicant = EncryptedJSONField(_("申请人信息"), default=dict, blank=True)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在村"))
     steps = models.JSONField(_("程序步骤"))                 # Step codes, frozen from the standard at opening
     current_step = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
@@ -67,7 +69,7 @@ class Case(models.Model):
                               default=CaseStatus.IN_PROGRESS, db_index=True)
     standard_version = models.CharField(_("政策标准版本"), max_length=60, blank=True)
     change_kind = models.CharField(_("变更事项"), max_length=14, choices=ChangeKind.choices, blank=True)
-    payload = models.JSONField(_("申请内容"), default=dict, blank=True)   # what the case asks to change
+    payload = EncryptedJSONField(_("申请内容"), default=dict, blank=True)   # what the case asks to change
     reason = models.TextField(_("申请理由"), blank=True)
     source = models.CharField(_("来源"), max_length=20, blank=True)     # manual · assessment · warning
     source_ref = models.CharField(max_length=40, blank=True)           # e.g. "assessment:12" or "warning:7"
@@ -75,7 +77,7 @@ class Case(models.Model):
                                    related_name="cases", verbose_name=_("年度动态调整"))
     notice_start = models.DateField(_("公示开始"), null=True, blank=True)
     notice_end = models.DateField(_("公示结束"), null=True, blank=True)
-    registry_changes = models.JSONField(_("对建档立卡的变更"), default=list, blank=True)
+    registry_changes = EncryptedJSONField(_("对建档立卡的变更"), default=list, blank=True)
     opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("发起人"))
     opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -84,7 +86,8 @@ class Case(models.Model):
         verbose_name = _("识别退出案件")
         verbose_name_plural = _("识别退出案件")
         ordering = ["-opened_at", "-id"]
-        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "case_type"])]
+        indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "case_type"]),
+                   models.Index(fields=["-opened_at", "-id"], name="case_list_order")]  # the inbox's order
         constraints = [
             models.UniqueConstraint(fields=["household", "case_type"], condition=Q(status__in=OPEN_CASE_STATUSES),
                                     name="one_open_case_per_household_and_type"),
@@ -128,7 +131,7 @@ class Objection(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objections")
     submitted_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     name = models.CharField(_("姓名"), max_length=50, blank=True)
-    contact = models.CharField(_("联系方式"), max_length=50, blank=True)
+    contact = EncryptedCharField(_("联系方式"), max_length=50, blank=True)  # a phone, mostly: encrypted
     content = models.TextField(_("异议内容"))
     status = models.CharField(_("状态"), max_length=10, choices=ObjectionStatus.choices,
                               default=ObjectionStatus.OPEN)

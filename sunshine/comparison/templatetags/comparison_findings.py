@@ -18,5 +18,7 @@ def household_findings(context: dict[str, Any], household: Any) -> dict[str, Any
     reader = context["user"]
     qs = selectors.household_findings(reader, household.pk)
     on = workflow.today()
-    return {"household": household, "findings": [display.finding_item(reader, f, on) for f in qs[:SHOWN]],
-            "total": qs.count()}
+    shown = list(qs[:SHOWN])
+    total = len(shown) if len(shown) < SHOWN else qs.count()  # counted only when there may be more
+    return {"household": household, "findings": [display.finding_item(reader, f, on) for f in shown],
+            "total": total}

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from sunshine.core.crypto import keyed_hash
 from sunshine.core.models import User
 from sunshine.core.scope import division_visible
 from sunshine.monitoring.choices import MonitoredSource
@@ -204,7 +205,10 @@ def _write(rows: _Rows, actor: User, existing: dict[tuple[str, int], MonitoredHo
         if created:
             bulk_create_with_history(created, MonitoredHousehold, batch_size=BATCH, default_user=actor)
         if changed:
-            fields = ["division", *(name for name in EDITABLE if name != "division_code"), "updated_at"]
+            fields = ["division", *(name for name in EDITABLE if name != "division_code"), "updated_at",
+                      "head_id_number_hash"]  # bulk_update does not run pre_save: the hash is set here
+            for household in changed:
+                household.head_id_number_hash = keyed_hash(household.head_id_number)
             bulk_update_with_history(changed, MonitoredHousehold, fields, batch_size=BATCH, default_user=actor)
     outcome.created, outcome.updated, outcome.written = len(created), len(changed), True
 

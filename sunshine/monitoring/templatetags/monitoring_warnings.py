@@ -24,5 +24,6 @@ def with_measures(reader: Any, warnings: list[Any], on: Any) -> list[dict[str, A
 def household_warnings(context: dict[str, Any], household: Any) -> dict[str, Any]:
     reader = context["user"]
     qs = selectors.household_warnings(reader, household.pk)
-    return {"household": household, "warnings": with_measures(reader, list(qs[:SHOWN]), workflow.today()),
-            "total": qs.count()}
+    shown = list(qs[:SHOWN])
+    total = len(shown) if len(shown) < SHOWN else qs.count()  # counted only when there may be more
+    return {"household": household, "warnings": with_measures(reader, shown, workflow.today()), "total": total}

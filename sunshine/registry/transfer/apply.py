@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sunshine.core.crypto import keyed_hash
+from sunshine.core.encrypted_fields import sealing_once
 from sunshine.core.faults import fault_point
 from sunshine.core.models import User
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person
@@ -143,8 +145,9 @@ class _ChunkWriter:
         person_ids, persons = self._persons(rows, changed)
         hy_ids, created, household_years = self._household_years(chunk, household_ids, years, changed)
         member_years = self._member_years(rows, keys, hy_ids, person_ids, years, changed)
-        for c in (households, persons, household_years, member_years):
-            c.flush(self.stamp)
+        with sealing_once():  # a row and its history row share one ciphertext (ID numbers, phones)
+            for c in (households, persons, household_years, member_years):
+                c.flush(self.stamp)
 
         r = self.result
         r.households_created += len(created)
@@ -175,7 +178,8 @@ class _ChunkWriter:
         wanted: dict[str, dict[str, Any]] = {}
         for m in rows:  # in year order: a person's latest year gives the name
             wanted[m["id_number"]] = m
-        existing = {r[3]: r for r in Person.objects.filter(id_number__in=bulk.any_of(wanted)).values_list(
+        existing = {r[3]: r for r in Person.objects.filter(
+            id_number_hash__in=bulk.any_of(keyed_hash(n) for n in wanted)).values_list(
             *PERSON.select())}
         new_id = self._new_ids(PERSON, len(wanted.keys() - existing.keys()))
         ids = {number: changes.sync(existing.get(number), (number, m["name"], m.get("gender") or "",

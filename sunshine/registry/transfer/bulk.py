@@ -20,6 +20,8 @@ from typing import Any
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
+from sunshine.core.encrypted_fields import seal_rows
+
 UPDATE_BATCH = 1000  # rows per UPDATE … FROM (VALUES …) statement on PostgreSQL
 
 
@@ -109,6 +111,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tup
     """INSERT rows (tuples of values in ``columns`` order; columns are database column names)."""
     if not rows:
         return
+    columns, rows = seal_rows(model, columns, rows)  # ID numbers and phones are stored encrypted
     cols = ", ".join(q(c) for c in columns)
     connection.ensure_connection()
     if connection.vendor == "sqlite":
@@ -134,6 +137,7 @@ def update(model: type[models.Model], columns: Sequence[str], rows: Sequence[tup
     """UPDATE rows by primary key; each tuple is the new values in ``columns`` order, then the key."""
     if not rows:
         return
+    columns, rows = seal_rows(model, columns, rows, trailing=1)  # encrypted, with their hashes
     pk = model._meta.pk.column
     connection.ensure_connection()
     if connection.vendor != "postgresql":

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.crypto import keyed_hash
 from sunshine.core.ids import mask_id_number
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
@@ -184,7 +185,8 @@ def _check_memberships(parsed: ParsedRegistry, plan: Plan, errors: Errors, parti
     moves: list[Move] = []
     heads: list[tuple[int, Key]] = []   # (member id, household) of heads who stay but stop being head
     for part in _chunks(sorted({number for number, _ in by_person})):
-        rows = MemberYear.objects.filter(year__in=years, person__id_number__in=bulk.any_of(part)).values_list(
+        rows = MemberYear.objects.filter(year__in=years, person__id_number_hash__in=bulk.any_of(
+            keyed_hash(n) for n in part)).values_list(
             "id", "person__id_number", "year", "relation", "household_year__household__household_no")
         for member_id, number, year, relation, source_no in rows:
             row = by_person.get((number, year))

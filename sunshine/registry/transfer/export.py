@@ -16,7 +16,8 @@ Parquet is written as is."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,25 @@ def export_members(queryset: QuerySet, path: str | Path, *, unmasked: bool = Fal
     """Rows of members.csv for a queryset of MemberYear."""
     head_first = Case(When(relation=c.Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
     qs = queryset.annotate(_head_first=head_first).order_by(
-        "household_year__household__household_no", "year", "_head_first", "person__id_number")
-    return _export(qs, MEMBERS, MEMBER_PATHS, path, unmasked)
+        "household_year__household__household_no", "year", "_head_first")
+    # ID numbers are encrypted at rest, so the database cannot order by them: the rows of one household and
+    # year (head first) are sorted by the decrypted ID here, which gives the order of before.
+    fields = [col.field for col in MEMBERS]
+    at = {name: fields.index(name) for name in ("household_no", "year", "relation", "id_number")}
+    head = c.Relation.HEAD.value
+
+    def group(values: tuple) -> tuple:
+        return values[at["household_no"]], values[at["year"]], values[at["relation"]] != head
+
+    return _export(qs, MEMBERS, MEMBER_PATHS, path, unmasked,
+                   within=lambda rows: _sorted_groups(rows, group, lambda v: v[at["id_number"]] or ""))
+
+
+def _sorted_groups(rows: Iterator[tuple], group: Callable[[tuple], tuple],
+                   key: Callable[[tuple], Any]) -> Iterator[tuple]:
+    """Rows already ordered by ``group``: each group's rows sorted by ``key``."""
+    for _, members in itertools.groupby(rows, group):
+        yield from sorted(members, key=key)
 
 
 def export_villages(queryset: QuerySet, path: str | Path, *, unmasked: bool = False) -> int:
@@ -123,13 +141,15 @@ def write_template(kind: str | TableSpec, path: str | Path) -> Path:
 
 # ---- rows ----
 
-def _export(qs: QuerySet, spec: TableSpec, paths: dict[str, str], path: str | Path, unmasked: bool) -> int:
+def _export(qs: QuerySet, spec: TableSpec, paths: dict[str, str], path: str | Path, unmasked: bool,
+            within: Callable[[Iterator[tuple]], Iterator[tuple]] | None = None) -> int:
     lookups = [paths.get(col.field, col.field) for col in spec]
     formatters = [_formatter(col, unmasked) for col in spec]
     count = 0
     with _Writer(Path(path), spec) as write:
         batch: list[list[str | None]] = []
-        for values in qs.values_list(*lookups).iterator(chunk_size=CHUNK):
+        rows = qs.values_list(*lookups).iterator(chunk_size=CHUNK)
+        for values in within(rows) if within else rows:
             batch.append([f(v) for f, v in zip(formatters, values, strict=True)])
             if len(batch) >= CHUNK:
                 write(batch)

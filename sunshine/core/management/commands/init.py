@@ -31,6 +31,14 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         where = db["NAME"] if "sqlite" in db["ENGINE"] else f'{db.get("HOST")}:{db.get("PORT")}/{db["NAME"]}'
         self.stdout.write(self.style.SUCCESS(f"数据库已就绪 database ready: {where}"))
+        from sunshine.core import crypto
+
+        # The key that encrypts ID numbers and phones (never part of a backup): made now, said once.
+        new_key = not crypto.key_from_environment() and not crypto.key_file().exists()
+        crypto.ensure_key()
+        if new_key:
+            self.stdout.write(f"已创建数据密钥文件 data key created: {crypto.key_file()}"
+                              "(请另行备份,备份文件中不含此密钥)")
         if options["admin"]:
             self._admin(options["admin"].strip(), options)
 

@@ -30,7 +30,21 @@ def host_problem(host: str, allowed: list[str]) -> str | None:
     return f"请在 SUNSHINE_ALLOWED_HOSTS 中加入 {host}。Add the host to SUNSHINE_ALLOWED_HOSTS."
 
 
-def run_gunicorn(host: str, port: int, workers: int) -> None:
+def default_workers() -> int:
+    """Worker processes: SUNSHINE_WEB_WORKERS (SUNSHINE_WORKERS, its older name), else one per CPU core.
+    Rendering a page is Python work that holds the interpreter lock, so only processes use several cores;
+    more processes than cores only add memory and database connections."""
+    value = os.environ.get("SUNSHINE_WEB_WORKERS") or os.environ.get("SUNSHINE_WORKERS")
+    return int(value) if value else max(2, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """Threads per worker (SUNSHINE_WEB_THREADS, default 4): while one request waits for the database,
+    another renders; each thread holds its own database connection (workers × threads in all)."""
+    return int(os.environ.get("SUNSHINE_WEB_THREADS") or 4)
+
+
+def run_gunicorn(host: str, port: int, workers: int, threads: int = 4) -> None:
     """Serve the WSGI app with gunicorn (a production server); WhiteNoise serves the static files."""
     from gunicorn.app.base import BaseApplication
 
@@ -40,7 +54,7 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", threads)
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-")
             # Access lines carry paths only; query strings may hold searched ID numbers.
@@ -68,7 +82,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("SUNSHINE_WORKERS", "2")))
+        parser.add_argument("--workers", type=int, default=None,
+                            help="工作进程数,默认 SUNSHINE_WEB_WORKERS 或 CPU 核数")
+        parser.add_argument("--threads", type=int, default=None,
+                            help="每个进程的线程数,默认 SUNSHINE_WEB_THREADS 或 4")
         parser.add_argument("--no-task-worker", action="store_true", help="不启动后台任务进程 (db_worker)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -84,7 +101,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         worker = None if options["no_task_worker"] else start_worker()
         try:
-            run_gunicorn(host, options["port"], options["workers"])
+            run_gunicorn(host, options["port"], options["workers"] or default_workers(),
+                         options["threads"] or default_threads())
         finally:
             if worker is not None:
                 worker.terminate()
