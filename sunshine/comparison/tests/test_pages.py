@@ -314,6 +314,22 @@ def test_attachment_is_served_only_inside_the_scope(client, users, findings):
     assert client.get(f"/comparison/attachments/{raised.pk}/").status_code == 404  # no file
 
 
+def test_a_pdf_attachment_may_open_in_the_browsers_viewer(client, users, findings):
+    """The site-wide object-src 'none' would block Chrome's PDF viewer; a PDF's own response allows it, and an
+    image keeps the site's policy."""
+    finding = findings["dead_a"]
+    client.force_login(users["clerk"])
+    client.post(f"/comparison/findings/{finding.pk}/verify/", {
+        "verify-result": "false", "verify-note": "误报",
+        "verify-attachment": SimpleUploadedFile("证明.pdf", b"%PDF-1.4\n%%EOF\n")})
+    event = FindingEvent.objects.get(finding=finding, action="verify")
+    response = client.get(f"/comparison/attachments/{event.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    policy = response["Content-Security-Policy"]
+    assert "object-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "object-src 'none'" in client.get(f"/comparison/findings/{finding.pk}/")["Content-Security-Policy"]
+
+
 def test_household_page_lists_its_findings(client, users, findings, household_a):
     client.force_login(users["clerk"])
     page = body(client.get(f"/households/{household_a.household.household_no}/"))
