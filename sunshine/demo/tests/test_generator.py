@@ -48,8 +48,8 @@ def snapshot() -> tuple[list, list, list, list]:
         "village_id", "year", "weak_village", "key_area__slug", "collective_income", "two_lane_road", "clinic_ok"))
     households = list(HouseholdYear.objects.order_by("household__household_no", "year")
                       .values_list(*HOUSEHOLD_YEAR_VALUES))
-    members = list(MemberYear.objects.order_by("household_year__household__household_no", "year",
-                                               "person__id_number").values_list(*MEMBER_YEAR_VALUES))
+    # ID numbers are stored encrypted (random nonce): the database cannot order by them, so Python does.
+    members = sorted(MemberYear.objects.values_list(*MEMBER_YEAR_VALUES), key=lambda row: tuple(map(str, row)))
     return divisions, villages, households, members
 
 
