@@ -224,18 +224,6 @@ def build() -> FundsScenario:
 SCENARIO = build()
 
 
-@pytest.fixture(scope="module", params=["duckdb", "spark"])
-def backend(request):
-    if request.param == "duckdb":
-        with DuckDBBackend(threads=1) as b:
-            yield b
-    else:
-        from sunshine.engine.spark import SparkBackend
-
-        with SparkBackend(request.getfixturevalue("spark")) as b:
-            yield b
-
-
 @pytest.fixture(scope="module")
 def findings(backend):
     return run(backend, SCENARIO)
