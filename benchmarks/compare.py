@@ -26,30 +26,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import resource
-import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+
+from catalogue_bench import Catalogue, peak_mb
+from catalogue_bench import main as catalogue_main
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS, TARGET_MB = 600.0, 16 * 1024
 KEY_OF = {"C-HOUSING": "household_no"}  # otherwise id_number (the head's for C-DIBAO-MISSING)
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _generate_child(directory: Path, scale: float, seed: int) -> dict:
-    from compare_data import generate
-
-    manifest = generate(directory, scale, seed, log=lambda line: print(line, file=sys.stderr, flush=True))
-    manifest["peak_mb"] = round(_peak_mb())
-    return manifest
 
 
 def _masked(key: str) -> str:
@@ -154,7 +143,7 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
         findings = run_comparison(backend, year=YEAR, params=StandardParameters().to_dict(),
                                   key_kinds=dict.fromkeys(FULL_ROWS, "exact"), on_rule=on_rule)
     engine_seconds = time.perf_counter() - started
-    engine_peak = _peak_mb()
+    engine_peak = peak_mb()
     load_after_engine = os.getloadavg()
     scores = _score(findings, directory)
     result = {
@@ -170,21 +159,9 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
                              .to_pylist())
             b["same"] = b.pop("ids") == engine_ids
         result["baseline"] = naive
-        result["peak_mb"] = _peak_mb()
+        result["peak_mb"] = peak_mb()
         result["load_after_baseline"] = os.getloadavg()
     return result
-
-
-def _run_child(args: argparse.Namespace, role: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", role, "--dir", str(args.dir),
-           "--scale", str(args.scale), "--seed", str(args.seed), "--threads", str(args.threads),
-           "--memory-limit", args.memory_limit]
-    if args.no_baseline:
-        cmd.append("--no-baseline")
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603 - our own script
-    if done.returncode != 0:
-        raise SystemExit(f"the {role} process failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _print(manifest: dict, r: dict, args: argparse.Namespace) -> list[str]:
@@ -240,30 +217,21 @@ def _print(manifest: dict, r: dict, args: argparse.Namespace) -> list[str]:
     return failures
 
 
+def _generate(directory: Path, scale: float, seed: int, *, log: Callable[[str], None]) -> dict:
+    from compare_data import generate
+
+    return generate(directory, scale, seed, log=log)
+
+
+CATALOGUE = Catalogue(script=Path(__file__).resolve(), doc=__doc__ or "",
+                      scale_help="1.0 = 2.5M members and 50M department rows",
+                      default_dir=Path("/tmp/sunshine-bench-compare"), memory_limit="16GB",  # noqa: S108
+                      generate=_generate, engine_child=_engine_child, print_result=_print)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 2.5M members and 50M department rows")
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/sunshine-bench-compare"))  # noqa: S108
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--memory-limit", default="16GB")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
-    parser.add_argument("--child", choices=["generate", "engine"], help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    if args.child == "generate":
-        print(json.dumps(_generate_child(args.dir, args.scale, args.seed)))
-        return 0
-    if args.child == "engine":
-        print(json.dumps(_engine_child(args.dir, args.threads, args.memory_limit, not args.no_baseline)))
-        return 0
-    manifest = _run_child(args, "generate")
-    result = _run_child(args, "engine")
-    (args.dir / "scores.json").write_text(json.dumps(result["scores"], indent=1, ensure_ascii=False))
-    failures = _print(manifest, result, args)
-    for failure in failures:
-        print("FAILED:", failure)
-    return 1 if failures else 0
+    return catalogue_main(CATALOGUE, argv)
 
 
 if __name__ == "__main__":

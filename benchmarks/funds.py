@@ -22,28 +22,17 @@ The machine may be shared, so the load average is printed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from catalogue_bench import Catalogue, peak_mb
+from catalogue_bench import main as catalogue_main
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS, TARGET_MB = 60.0, 8 * 1024
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _generate_child(directory: Path, scale: float, seed: int) -> dict:
-    from funds_data import generate
-
-    manifest = generate(directory, scale, seed, log=lambda line: print(line, file=sys.stderr, flush=True))
-    manifest["peak_mb"] = round(_peak_mb())
-    return manifest
 
 
 def _score(findings, directory: Path) -> dict[str, dict]:  # noqa: ANN001 - a pyarrow Table
@@ -171,7 +160,7 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
     findings = run_funds_check(paths, year=YEAR, check_date=T, threads=threads, memory_limit=memory_limit,
                                on_rule=on_rule)
     engine_seconds = time.perf_counter() - started
-    engine_peak = _peak_mb()
+    engine_peak = peak_mb()
     load_after_engine = os.getloadavg()
     result = {
         "rules": per_rule, "scores": _score(findings, directory), "engine_seconds": engine_seconds,
@@ -184,21 +173,9 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
             engine_keys = {r["key"] for r in findings.to_pylist() if r["rule"] == code}
             b["same"] = b.pop("keys") == engine_keys
         result["baseline"] = naive
-        result["peak_mb"] = _peak_mb()
+        result["peak_mb"] = peak_mb()
         result["load_after_baseline"] = os.getloadavg()
     return result
-
-
-def _run_child(args: argparse.Namespace, role: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", role, "--dir", str(args.dir),
-           "--scale", str(args.scale), "--seed", str(args.seed), "--threads", str(args.threads),
-           "--memory-limit", args.memory_limit]
-    if args.no_baseline:
-        cmd.append("--no-baseline")
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603 - our own script
-    if done.returncode != 0:
-        raise SystemExit(f"the {role} process failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _print(manifest: dict, r: dict, args: argparse.Namespace) -> list[str]:
@@ -253,31 +230,21 @@ def _print(manifest: dict, r: dict, args: argparse.Namespace) -> list[str]:
     return failures
 
 
+def _generate(directory: Path, scale: float, seed: int, *, log: Callable[[str], None]) -> dict:
+    from funds_data import generate
+
+    return generate(directory, scale, seed, log=log)
+
+
+CATALOGUE = Catalogue(script=Path(__file__).resolve(), doc=__doc__ or "",
+                      scale_help="1.0 = 10M payments, 2.5M registry members",
+                      default_dir=Path("/tmp/sunshine-bench-funds"), memory_limit="6GB",  # noqa: S108
+                      generate=_generate, engine_child=_engine_child, print_result=_print)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 10M payments, 2.5M registry members")
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/sunshine-bench-funds"))  # noqa: S108
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--memory-limit", default="6GB")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
-    parser.add_argument("--child", choices=["generate", "engine"], help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    if args.child == "generate":
-        print(json.dumps(_generate_child(args.dir, args.scale, args.seed)))
-        return 0
-    if args.child == "engine":
-        print(json.dumps(_engine_child(args.dir, args.threads, args.memory_limit, not args.no_baseline)))
-        return 0
-    manifest = _run_child(args, "generate")
-    result = _run_child(args, "engine")
-    (args.dir / "scores.json").write_text(json.dumps(result["scores"], indent=1, ensure_ascii=False))
-    failures = _print(manifest, result, args)
-    for failure in failures:
-        print("FAILED:", failure)
-    return 1 if failures else 0
+    return catalogue_main(CATALOGUE, argv)
 
 
 if __name__ == "__main__":
