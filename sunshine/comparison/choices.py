@@ -8,16 +8,27 @@ from django.utils.translation import gettext_lazy as _
 
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, RULES, SEVERITY_LABELS
 from sunshine.engine.comparison.datasets import DATASETS
+from sunshine.engine.funds.catalogue import RULES as FUNDS_RULES
+from sunshine.engine.funds.catalogue import SUBJECT_LABELS
 
 DATASET_CHOICES = [(name, d.label) for name, d in DATASETS.items()]
-RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in RULES.items()]
+COMPARISON_RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in RULES.items()]
+FUNDS_RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in FUNDS_RULES.items()]
+# Funds findings (funds.md §3–4) go through the same verification workflow as comparison findings.
+RULE_CHOICES = COMPARISON_RULE_CHOICES + FUNDS_RULE_CHOICES
 SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
+SUBJECT_CHOICES = list(SUBJECT_LABELS.items())
 MATCH_CHOICES = list(MATCH_LABELS.items())
 
 
 class Engine(models.TextChoices):
     DUCKDB = "duckdb", "DuckDB"
     SPARK = "spark", "Spark"
+
+
+class RunKind(models.TextChoices):
+    COMPARISON = "comparison", _("数据比对")
+    FUNDS = "funds", _("资金项目核查")
 
 
 class JobStatus(models.TextChoices):

@@ -18,9 +18,11 @@ from sunshine.comparison.choices import (
     MATCH_CHOICES,
     RULE_CHOICES,
     SEVERITY_CHOICES,
+    SUBJECT_CHOICES,
     Engine,
     FindingStatus,
     JobStatus,
+    RunKind,
 )
 from sunshine.core.encrypted_fields import EncryptedCharField, EncryptedJSONField, KeyedHashField
 from sunshine.core.jobs import JobProcess
@@ -85,6 +87,11 @@ class DatasetUpload(JobProcess):
 
 
 class ComparisonRun(JobProcess):
+    """A run of a rule catalogue over a frozen snapshot: the comparison (C-*) or the funds check (F-*, P-*).
+    Both raise Findings into the one verification workflow."""
+
+    kind = models.CharField(_("核查类型"), max_length=12, choices=RunKind.choices, default=RunKind.COMPARISON,
+                            db_index=True)
     year = models.PositiveSmallIntegerField(_("年度"))
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="comparison_runs",
                                  verbose_name=_("比对范围"))
@@ -148,6 +155,11 @@ class Finding(models.Model):
     evidence = EncryptedJSONField(_("比对依据"), default=list, blank=True)
     match = models.CharField(_("匹配方式"), max_length=16, choices=MATCH_CHOICES, blank=True)
     probability = models.FloatField(_("匹配概率"), null=True, blank=True)
+    # Funds findings (funds.md §7): what the finding is about (fund · project · payment · loan), its key and
+    # the idle, gap, excess or paid amount. Empty for comparison findings.
+    subject = models.CharField(_("核查对象"), max_length=10, choices=SUBJECT_CHOICES, blank=True)
+    key = models.CharField(_("编号"), max_length=400, blank=True)
+    amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2, null=True, blank=True)
     explanation = models.TextField(_("说明"))
     fingerprint = models.CharField(max_length=64, db_index=True)
     status = models.CharField(_("状态"), max_length=12, choices=FindingStatus.choices,

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from sunshine.comparison.choices import FindingStatus
+from sunshine.comparison.choices import FindingStatus, RunKind
 from sunshine.comparison.models import SEVERITY_RANK, ComparisonRun, Finding, FindingEvent, FindingOccurrence
 from sunshine.comparison.workflow import today as local_today
 from sunshine.core.choices import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, DivisionLevel
@@ -37,14 +37,17 @@ def _prefix(reader: User) -> str | None:
 # --- runs ---------------------------------------------------------------------------------------------
 
 
-def visible_runs(reader: User) -> QuerySet[ComparisonRun]:
-    """Runs over the reader's division, a division inside it, or a division containing it."""
+def visible_runs(reader: User, kind: str | None = RunKind.COMPARISON) -> QuerySet[ComparisonRun]:
+    """Runs (of ``kind``; None: comparison runs and funds checks) over the reader's division, a division inside
+    it, or a division containing it."""
     prefix = _prefix(reader)
     if prefix is None:
         return ComparisonRun.objects.none()
     containing = [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
-    return (ComparisonRun.objects.filter(Q(division__code__startswith=prefix) | Q(division_id__in=containing))
-            .select_related("division", "created_by"))
+    qs = ComparisonRun.objects.filter(Q(division__code__startswith=prefix) | Q(division_id__in=containing))
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("division", "created_by")
 
 
 def get_run(reader: User, run_id: int) -> ComparisonRun:

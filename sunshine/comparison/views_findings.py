@@ -51,7 +51,7 @@ def _list(request: HttpRequest, *, overdue_only: bool) -> HttpResponse:
     return render(request, "comparison/finding_list.html", {
         "form": form, "filters": filters, "page": page, "rows": rows, "drill": drill,
         "overdue_only": overdue_only, "query": query.urlencode(), "division_query": division_query.urlencode(),
-        "run": selectors.visible_runs(request.user).filter(pk=filters.run).first() if filters.run else None,
+        "run": selectors.visible_runs(request.user, kind=None).filter(pk=filters.run).first() if filters.run else None,
     })
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sunshine.comparison",
     "sunshine.monitoring",
     "sunshine.workflow",
+    "sunshine.funds",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -287,3 +288,47 @@ def _positional_extent(book: zipfile.ZipFile, member: str, max_columns: int, max
     except (ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError, ValueError):
         return None
     return None
+
+
+def write_records(path: Path, records: Iterable[dict[str, Any]], headers: dict[str, str], *,
+                  words: dict[str, dict[str, str]] | None = None, sheet: str = "Sheet1") -> int:
+    """Write JSON objects to ``path``: .json as they are (the English keys of the CLI contracts), .csv (UTF-8
+    with BOM, for Excel) and .xlsx under the Chinese ``headers`` with enumerations in Chinese ``words``;
+    cells are formula-safe. Returns the number of rows written."""
+    import csv
+    import json
+
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        items = list(records)
+        path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return len(items)
+    words = words or {}
+
+    def cells(record: dict[str, Any]) -> list[Any]:
+        out = []
+        for key in headers:
+            value = record[key]
+            known = words.get(key)
+            out.append("" if value is None else known.get(value, value) if known else value)
+        return safe_row(out)
+
+    count = 0
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(headers.values())
+            for count, record in enumerate(records, start=1):  # noqa: B007 - the count is the result
+                writer.writerow(cells(record))
+        return count
+    if suffix != ".xlsx":
+        raise ValueError(f"输出文件应为 .json、.csv、.xlsx 之一: {path.name}")
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    page = book.add_worksheet(sheet[:31])
+    page.write_row(0, 0, list(headers.values()))
+    for count, record in enumerate(records, start=1):  # noqa: B007
+        page.write_row(count, 0, cells(record))
+    book.close()
+    return count

@@ -1,0 +1,203 @@
+"""Funds checks: the F-* and P-* rules of funds.md over the funds tables of a year within a division, stored
+as a run (ComparisonRun of kind 'funds') whose findings join the comparison's verification workflow.
+
+A run writes its input tables and the engine's output as Parquet under its directory (the snapshot: a re-read
+gives the same findings), then stores the findings in one transaction: ``done`` with all of them or ``failed``
+with none. Owners: a payment finding goes to the payee household's village, a project or fund finding to the
+project's or fund's division (funds.md §7), else the run's division."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sunshine.comparison.choices import Engine, JobStatus, RunKind
+from sunshine.comparison.linking import raise_findings
+from sunshine.comparison.models import ComparisonRun, Finding
+from sunshine.comparison.runs import snapshot as run_files
+from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
+from sunshine.core.models import Division, User
+from sunshine.core.scope import division_visible
+from sunshine.engine.funds.catalogue import RULES
+from sunshine.engine.funds.params import Params
+from sunshine.engine.funds.run import default_check_date, run_funds_check
+from sunshine.funds.check import tables as snapshot_tables
+from sunshine.funds.models import Payment
+from sunshine.policy.parameters import StandardParameters
+from sunshine.policy.selectors import StandardNotFound, standard_for
+from sunshine.registry.models import Household, Person
+
+logger = logging.getLogger(__name__)
+FINDINGS_FILE = "findings.parquet"
+INTERNAL_ERROR = "资金项目核查时发生内部错误,未保存任何核查结果;请联系管理员"
+DEFAULT_VERIFICATION_DAYS = StandardParameters().verification_days
+
+
+@dataclass
+class Plan:
+    year: int
+    division: Division
+    rules: list[str]
+    engine: str
+    check_date: dt.date
+    standard: Any
+    parameters: dict[str, Any]
+
+
+def plan_check(*, actor: User | None, year: int, division_code: str | None = None,
+               check_date: dt.date | None = None, rules: Sequence[str] | None = None,
+               engine: str = Engine.DUCKDB) -> Plan:
+    """Check a request for a funds check (role, scope, rules, standard) without starting it."""
+    if actor is None or not (actor.is_authenticated and actor.is_active):
+        raise PermissionDenied("请先登录")
+    if not actor.role_set & ROLES_THAT_RUN_COMPARISON:
+        raise PermissionDenied("您的角色不能发起资金项目核查;核查由县级管理、监督、省级分析或系统管理员发起")
+    code = division_code or actor.division_id
+    if not code:
+        raise PermissionDenied("您的账号未设置所属区划")
+    if not division_visible(actor, code):
+        raise PermissionDenied("该区划不在您的管辖范围内")
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise ValidationError({"division_code": [f"区划不存在: {code}"]})
+    if engine not in Engine.values:
+        raise ValidationError({"engine": [f"计算引擎应为 {'、'.join(Engine.values)} 之一"]})
+    unknown = sorted(set(rules or ()) - set(RULES))
+    if unknown:
+        raise ValidationError({"rules": [f"未知的核查规则: {'、'.join(unknown)}"]})
+    chosen = [c for c in RULES if not rules or c in set(rules)]
+    try:
+        standard = standard_for(int(year), division.code)
+    except StandardNotFound as exc:
+        raise ValidationError({"year": [str(exc)]}) from exc
+    check = check_date or default_check_date(int(year))
+    return Plan(year=int(year), division=division, rules=chosen, engine=str(engine), check_date=check,
+                standard=standard, parameters=standard.params.to_dict())
+
+
+def _params(parameters: dict[str, Any]) -> Params:
+    return Params.from_mapping(parameters)
+
+
+def compute(plan: Plan, directory: Path | None = None) -> pa.Table:
+    """The engine's findings for ``plan`` (FINDINGS rows, in the engine's order). With ``directory`` the input
+    tables and the output are written there as Parquet."""
+    prefix = plan.division.prefix
+    if snapshot_tables.colliding_keys(prefix):
+        # Numbers are unique only within a county: judge each county on its own.
+        counties = Division.objects.filter(code__startswith=prefix[:6] if len(prefix) >= 6 else prefix,
+                                           level="county").order_by("code")
+        parts = [_compute_one(plan, c.prefix, None) for c in counties]
+        return pa.concat_tables(parts) if parts else _compute_one(plan, prefix, None)
+    return _compute_one(plan, prefix, directory)
+
+
+def _compute_one(plan: Plan, prefix: str, directory: Path | None) -> pa.Table:
+    tables = snapshot_tables.build(plan.year, prefix)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            pq.write_table(table, directory / f"{name}.parquet")
+    result = run_funds_check(tables, year=plan.year, check_date=plan.check_date, params=_params(plan.parameters),
+                             engine=plan.engine, rules=plan.rules, division_prefix=prefix)
+    if directory is not None:
+        pq.write_table(result, directory / FINDINGS_FILE)
+    return result
+
+
+def fingerprint(row: dict[str, Any]) -> str:
+    """The identity of a funds problem across runs: rule, year, what it is about and who."""
+    parts = ("funds", row["rule"], str(row["year"]), row["subject"], row["key"], row.get("id_hash") or "")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def run_check(*, actor: User, year: int, division_code: str | None = None, check_date: dt.date | None = None,
+              rules: Sequence[str] | None = None, engine: str = Engine.DUCKDB,
+              today: dt.date | None = None) -> tuple[ComparisonRun, pa.Table]:
+    """Run and store a funds check; returns the run (done or failed) and the engine's findings."""
+    plan = plan_check(actor=actor, year=year, division_code=division_code, check_date=check_date, rules=rules,
+                      engine=engine)
+    run = ComparisonRun.objects.create(
+        kind=RunKind.FUNDS, year=plan.year, division=plan.division, rules=plan.rules, engine=plan.engine,
+        standard=plan.standard, standard_version=plan.standard.version,
+        parameters={**plan.parameters, "check_date": plan.check_date.isoformat()}, created_by=actor,
+        status=JobStatus.RUNNING, started_at=timezone.now())
+    run.snapshot_path = run_files.relative_directory(run.pk)
+    run.save(update_fields=["snapshot_path"])
+    clock = time.perf_counter()
+    table = FINDINGS_EMPTY
+    try:
+        table = compute(plan, run_files.data_path(run.snapshot_path))
+        days = plan.parameters.get("verification_days", DEFAULT_VERIFICATION_DAYS)
+        with transaction.atomic():
+            counts = raise_findings(run, candidates(table, plan.division), verification_days=days, today=today)
+            run.counts = counts
+            run.status, run.progress, run.stage = JobStatus.DONE, 100, "完成"
+            run.finished_at = timezone.now()
+            run.seconds = round(time.perf_counter() - clock, 3)
+            run.message = f"共 {counts['total']} 条核查发现:新发现 {counts['new']} 条,再次发现 {counts['recurring']} 条"
+            run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
+    except Exception:
+        logger.exception("funds check %s failed", run.pk)
+        ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, message=INTERNAL_ERROR,
+                                                       finished_at=timezone.now(),
+                                                       seconds=round(time.perf_counter() - clock, 3))
+    run.refresh_from_db()
+    return run, table
+
+
+def candidates(table: pa.Table, scope: Division) -> list[Finding]:
+    """One unsaved Finding per distinct problem of the engine's output, with its owner and person."""
+    rows, seen = [], set()
+    for row in table.to_pylist():
+        fp = fingerprint(row)
+        if fp not in seen:
+            seen.add(fp)
+            rows.append((fp, row))
+    owners = set(Division.objects.filter(code__in={r["division_code"] for _, r in rows if r["division_code"]})
+                 .values_list("code", flat=True))
+    households = dict(Household.objects.filter(household_no__in={r["household_no"] for _, r in rows
+                                                                 if r["household_no"]})
+                      .values_list("household_no", "pk"))
+    persons = dict(Person.objects.filter(id_number_hash__in={r["id_hash"] for _, r in rows if r["id_hash"]})
+                   .values_list("id_number_hash", "pk"))
+    out = []
+    for fp, row in rows:
+        owner = row["division_code"] if row["division_code"] in owners and scope.contains(row["division_code"]) \
+            else scope.code
+        out.append(Finding(
+            rule=row["rule"], severity=row["severity"], year=row["year"],
+            household_id=households.get(row["household_no"]), person_id=persons.get(row["id_hash"]),
+            division_id=owner, id_hash=row["id_hash"] or "", subject=row["subject"], key=row["key"][:400],
+            amount=row["amount"], explanation=row["explanation"], fingerprint=fp))
+    return out
+
+
+FINDINGS_EMPTY = pa.table({})
+
+
+def payee_numbers(table: pa.Table) -> dict[str, str]:
+    """id_hash → plain ID number of the payees in ``table``, from the payments and the registry (decrypted
+    here, for the output of a reader who may see them)."""
+    hashes = {h for h in table.column("id_hash").to_pylist() if h} if table.num_rows else set()
+    if not hashes:
+        return {}
+    found = dict(Person.objects.filter(id_number_hash__in=hashes).values_list("id_number_hash", "id_number"))
+    missing = hashes - set(found)
+    if missing:
+        for h, number in Payment.objects.filter(id_number_hash__in=missing).values_list("id_number_hash",
+                                                                                        "id_number"):
+            found.setdefault(h, number)
+    return found

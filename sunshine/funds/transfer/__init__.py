@@ -1,0 +1,1 @@
+"""Import and export of the files of funds.md §1."""
