@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("sunshine.comparison.urls")),
     path("", include("sunshine.monitoring.urls")),
     path("", include("sunshine.workflow.urls")),
+    path("", include("sunshine.funds.urls")),
     path("", include("sunshine.policy.urls")),
 ]
