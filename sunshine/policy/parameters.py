@@ -51,6 +51,18 @@ class StandardParameters:
     verification_days: int = _p(15, DAYS, "预警核实时限(天)", "§5")
     notice_days: int = _p(7, DAYS, "村级公示天数", "§八(一) 公示")
     funds_delay_days: int = _p(90, DAYS, "资金滞留天数", "§6 F-DELAY")
+    funds_idle_days: int = _p(90, DAYS, "项目资金闲置天数", "funds.md §3 F-IDLE")
+    announcement_days: int = _p(10, DAYS, "项目公告公示最短天数", "funds.md §4 P-NOANNOUNCE")
+    # Subsidy items' standards (funds.md §2), per unit and period; F-OVER pays no more than these.
+    subsidy_education_aid: Decimal = _p(Decimal("2000"), MONEY, "补贴标准:教育资助(元/人·年)", "funds.md §2")
+    subsidy_medical_premium: Decimal = _p(Decimal("280"), MONEY, "补贴标准:医保个人缴费补贴(元/人·年)",
+                                          "funds.md §2")
+    subsidy_housing_renovation: Decimal = _p(Decimal("30000"), MONEY, "补贴标准:危房改造补助(元/户,一次)",
+                                             "funds.md §2")
+    subsidy_industry_award: Decimal = _p(Decimal("5000"), MONEY, "补贴标准:产业奖补(元/户·年)", "funds.md §2")
+    subsidy_employment_subsidy: Decimal = _p(Decimal("3000"), MONEY, "补贴标准:就业补贴(元/人·年)", "funds.md §2")
+    subsidy_public_job: Decimal = _p(Decimal("800"), MONEY, "补贴标准:公益性岗位补贴(元/人·月)", "funds.md §2")
+    subsidy_temporary_relief: Decimal = _p(Decimal("5000"), MONEY, "补贴标准:临时救助(元/户·年)", "funds.md §2")
     loan_max: Decimal = _p(Decimal("50000"), MONEY, "扶贫小额信贷额度上限(元)", "§6 LOAN")
     loan_max_years: int = _p(3, YEARS, "扶贫小额信贷期限上限(年)", "§6 LOAN")
     loan_overdue_risk_days: int = _p(0, DAYS, "信贷逾期风险天数(超过)", "§6 LOAN")

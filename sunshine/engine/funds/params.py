@@ -11,11 +11,12 @@ is None (or absent) for a computed item, whose standard per loan or household an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 PERSON, HOUSEHOLD, LOAN = "person", "household", "loan"
+SUBSIDY_PREFIX = "subsidy_"   # the policy standard's key of a fixed item's standard: subsidy_education_aid
 YEAR, MONTH, ONCE = "year", "month", "once"
 UNITS = (PERSON, HOUSEHOLD, LOAN)
 PERIODS = (YEAR, MONTH, ONCE)
@@ -92,6 +93,12 @@ class Params:
         if params.get("subsidy_items") is not None:
             values["subsidy_items"] = tuple(
                 i if isinstance(i, SubsidyItem) else _item(i) for i in params["subsidy_items"])
+        else:
+            # A policy standard carries each fixed item's standard as ``subsidy_<code>``.
+            values["subsidy_items"] = tuple(
+                replace(i, standard=_money(params[f"{SUBSIDY_PREFIX}{i.code}"], i.code))
+                if i.standard is not None and params.get(f"{SUBSIDY_PREFIX}{i.code}") is not None else i
+                for i in DEFAULT_ITEMS)
         return cls(**values)
 
     def item(self, code: str) -> SubsidyItem | None:
