@@ -166,8 +166,8 @@ def candidates(table: pa.Table, scope: Division) -> list[Finding]:
         if fp not in seen:
             seen.add(fp)
             rows.append((fp, row))
-    owners = set(Division.objects.filter(code__in={r["division_code"] for _, r in rows if r["division_code"]})
-                 .values_list("code", flat=True))
+    codes = {r["division_code"] for _, r in rows if r["division_code"]}
+    owners = set(Division.objects.filter(code__in=codes | {_county(c) for c in codes}).values_list("code", flat=True))
     households = dict(Household.objects.filter(household_no__in={r["household_no"] for _, r in rows
                                                                  if r["household_no"]})
                       .values_list("household_no", "pk"))
@@ -175,8 +175,7 @@ def candidates(table: pa.Table, scope: Division) -> list[Finding]:
                    .values_list("id_number_hash", "pk"))
     out = []
     for fp, row in rows:
-        owner = row["division_code"] if row["division_code"] in owners and scope.contains(row["division_code"]) \
-            else scope.code
+        owner = _owner(row, owners, scope)
         out.append(Finding(
             rule=row["rule"], severity=row["severity"], year=row["year"],
             household_id=households.get(row["household_no"]), person_id=persons.get(row["id_hash"]),
@@ -186,6 +185,21 @@ def candidates(table: pa.Table, scope: Division) -> list[Finding]:
 
 
 FINDINGS_EMPTY = pa.table({})
+
+
+def _county(code: str) -> str:
+    return code[:6] + "000000"
+
+
+def _owner(row: dict[str, Any], existing: set[str], scope: Division) -> str:
+    """The village of the payee's household for a payment or loan; the county for a fund or project (the
+    county office answers for its library and its money); the run's division when neither is known."""
+    code = row["division_code"]
+    if not code:
+        return scope.code
+    if row["subject"] in ("fund", "project"):
+        code = _county(code)
+    return code if code in existing and scope.contains(code) else scope.code
 
 
 def payee_numbers(table: pa.Table) -> dict[str, str]:
