@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import setting_changed
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -287,20 +289,60 @@ def decrypt_many(values: list) -> list:
     return out
 
 
+def encrypt_many(values: list) -> list:
+    """``encrypt`` of every value of a column (department dataset loads): one keyring look-up for all."""
+    started = time.perf_counter()
+    ring = keyring()
+    current = ring.current_id
+    aead, aad, prefix = ring.aead(current), current.encode("ascii"), f"{current}:"
+    out = [v if v is None or v == "" else
+           prefix + base64.b64encode((nonce := os.urandom(NONCE_BYTES)) + aead.encrypt(nonce, v.encode("utf-8"), aad))
+           .decode("ascii") for v in values]
+    STATS.seconds += time.perf_counter() - started
+    STATS.values += len(values)
+    return out
+
+
 # Keyed hash ---------------------------------------------------------------------------------------------------
 
-_hashers: dict[str, Callable[[bytes], str]] = {}
+_hasher_now: Callable[[bytes], str] | None = None
 
 
 def _hasher() -> Callable[[bytes], str]:
-    from sunshine.engine.comparison.idhash import hmac_hex
-
-    setting = settings.SUNSHINE_ID_HASH_KEY
-    digest = _hashers.get(setting)
+    """The HMAC of SUNSHINE_ID_HASH_KEY, made once (reading a setting costs more than the hash of one ID); a
+    test that overrides the setting resets it through ``setting_changed``."""
+    global _hasher_now
+    digest = _hasher_now
     if digest is None:
-        _hashers.clear()
-        digest = _hashers[setting] = hmac_hex(setting)
+        from sunshine.engine.comparison.idhash import hmac_hex
+
+        digest = _hasher_now = hmac_hex(settings.SUNSHINE_ID_HASH_KEY)
     return digest
+
+
+def _forget_hasher(*, setting: str, **_: object) -> None:
+    global _hasher_now
+    if setting == "SUNSHINE_ID_HASH_KEY":
+        _hasher_now = None
+
+
+setting_changed.connect(_forget_hasher)
+
+
+_hash_memo: dict[str, str] | None = None
+
+
+@contextlib.contextmanager
+def hashing_once() -> Iterator[None]:
+    """Within this block ``keyed_hash`` hashes each distinct value once: an import looks every ID up, checks
+    moves between households and writes the hash, three hashes of one value otherwise."""
+    global _hash_memo
+    outer = _hash_memo
+    _hash_memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _hash_memo = outer
 
 
 def keyed_hash(value: str | None) -> str:
@@ -309,6 +351,11 @@ def keyed_hash(value: str | None) -> str:
     The empty string (and None) give the empty string."""
     if not value:
         return ""
+    memo = _hash_memo
+    if memo is not None:
+        hit = memo.get(value)
+        if hit is not None:
+            return hit
     started = time.perf_counter()
     digest = _hasher()
     if _ID18.match(value):
@@ -324,4 +371,6 @@ def keyed_hash(value: str | None) -> str:
             text = value
     hashed = digest(text.encode("utf-8"))
     STATS.seconds += time.perf_counter() - started
+    if memo is not None:
+        memo[value] = hashed
     return hashed

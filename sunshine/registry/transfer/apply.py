@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sunshine.core.crypto import keyed_hash
+from sunshine.core.crypto import hashing_once, keyed_hash
 from sunshine.core.encrypted_fields import sealing_once
 from sunshine.core.faults import fault_point
 from sunshine.core.models import User
@@ -83,6 +83,12 @@ def apply_registry(parsed: ParsedRegistry, *, actor: User, partial: bool = False
     and headers in the errors found here; without them the errors name the kind of file."""
     if not actor.can_edit_registry:
         raise PermissionDenied("您的角色不能修改建档立卡数据")
+    with hashing_once():  # the checks, the lookups and the write hash each ID number once
+        return _apply(parsed, actor=actor, partial=partial, progress=progress, sources=sources)
+
+
+def _apply(parsed: ParsedRegistry, *, actor: User, partial: bool, progress: Progress | None,
+           sources: Mapping[str, Source] | None) -> ApplyResult:
     plan = check(parsed, actor=actor, partial=partial, sources=sources)
     errors = sorted([*parsed.errors, *plan.errors], key=lambda e: (e.file, e.sheet, e.row, e.column, e.message))
     result = ApplyResult(errors=errors)
