@@ -7,6 +7,8 @@ The registry year comes from benchmarks/assess.py's generator (imported, not cop
 are the same households and people with incomes scaled per household and year, and a few changes of health
 and status, so that every warning code occurs. Signals: C-MEDCOST and C-DISASTER findings on registered
 members (50,000 by default) and C-DIBAO-MISSING heads outside the registry; 20,000 monitored households.
+The tables are built with plain ID numbers and made into monitoring's inputs, which hold ID hashes only, by
+sunshine.engine.monitoring.prepare (timed apart: the app reads the hashes from the database instead).
 run_monitoring is timed for the last year (registration, the statement, the WARNINGS table); peak memory is
 the process's ru_maxrss (snapshot included). Target: under 120 s for 1,000,000 households.
 """
@@ -32,7 +34,8 @@ from assess import YEAR, build_snapshot  # noqa: E402 - benchmarks/ is not a pac
 
 from sunshine.engine import snapshot as s  # noqa: E402
 from sunshine.engine.backend import DuckDBBackend  # noqa: E402
-from sunshine.engine.monitoring import MONITORED, SIGNALS_SCHEMA, run_monitoring  # noqa: E402
+from sunshine.engine.monitoring import run_monitoring  # noqa: E402
+from sunshine.engine.monitoring.prepare import PLAIN_MONITORED, PLAIN_SIGNALS, hashed_tables  # noqa: E402
 from sunshine.policy.parameters import StandardParameters  # noqa: E402
 
 TARGET_SECONDS = 120.0
@@ -40,6 +43,7 @@ YEARS = (YEAR - 2, YEAR - 1, YEAR)
 INCOME = ("wage_income", "business_income", "business_expense", "property_income", "transfer_income",
           "transfer_expense")
 OPTIONAL = [f for f in s.MEMBERS if f.name in s.OPTIONAL_COLUMNS]
+ID_HASH_KEY = "benchmark-id-hash-key"
 
 
 def _scaled(table: pa.Table, factor: np.ndarray) -> list[pa.Array]:
@@ -112,7 +116,7 @@ def build(households: int, seed: int, n_signals: int, n_monitored: int) -> dict[
         "explanation": pa.array(np.where(np.concatenate([rule, np.full(outside, "", dtype=object)]) == "C-MEDCOST",
                                          "医疗保障数据显示成员本年个人自付合计12000.00元,达到预警线10000元",
                                          "应急管理数据显示成员本年受灾").astype(object), pa.string()),
-    }, schema=SIGNALS_SCHEMA)
+    }, schema=PLAIN_SIGNALS)
     income = s.decimal_from_cents(np.round(rng.lognormal(np.log(9500), 0.3, n_monitored) * 100).astype(np.int64))
     watched = pa.table({
         "monitored_key": pa.array(np.arange(1, n_monitored + 1, dtype=np.int64)),
@@ -125,7 +129,7 @@ def build(households: int, seed: int, n_signals: int, n_monitored: int) -> dict[
                                     else f"3203211980{k:08d}" for k in range(n_monitored)], pa.string()),
         "members": pa.array(np.full(n_monitored, 3, np.int32)),
         "per_capita_income": income,
-    }, schema=MONITORED)
+    }, schema=PLAIN_MONITORED)
     return {"households": pa.concat_tables(hh_tables), "members": pa.concat_tables(member_tables),
             "signals": signals, "monitored": watched}
 
@@ -141,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     snap = build(args.households, args.seed, args.signals, args.monitored)
     build_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    snap = hashed_tables(snap, ID_HASH_KEY)
+    prepare_seconds = time.perf_counter() - started
     per_year = snap["members"].num_rows // len(YEARS)
     print(f"monitoring benchmark · {os.cpu_count()} CPUs · load average {os.getloadavg()} · seed {args.seed}")
     print(f"snapshot: {args.households:,} households × {len(YEARS)} years, {snap['members'].num_rows:,} member rows "
           f"(≈{per_year:,} a year), {snap['signals'].num_rows:,} signals, {snap['monitored'].num_rows:,} monitored "
-          f"(built in {build_seconds:.1f} s)")
+          f"(built in {build_seconds:.1f} s; ID numbers hashed in {prepare_seconds:.1f} s)")
 
     params = StandardParameters().to_dict()
     started = time.perf_counter()

@@ -12,7 +12,8 @@ plays one part and the truth of every rule is known by construction. One cross-r
 counted: a member whose registry ID is invalid (C-ID) matches no department row (departments hold the
 person's valid ID), so C-NOMED and C-NOPENSION flag them too.
 
-Files in the work directory: people.parquet (PEOPLE), ds_<dataset>.parquet (arrow_schema(dataset)),
+Files in the work directory: people.parquet (PLAIN_PEOPLE, plain IDs: compare.py prepares the engine's
+copy), ds_<dataset>.parquet (arrow_schema(dataset)),
 truth.parquet (rule, key, kind: the expected findings; key = ID, household_no for C-HOUSING, the head's ID for
 C-DIBAO-MISSING), near.parquet (the same for rows that must not be flagged) and manifest.json (parameters and
 counts: a later run with the same parameters reuses the files).

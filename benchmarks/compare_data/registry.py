@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sunshine.engine.comparison.snapshot import PEOPLE
+from sunshine.engine.comparison.prepare import PLAIN_PEOPLE
 
 from . import rows as r
 
@@ -237,7 +237,7 @@ class Province:
             r.cat(SCHOOL, self.school[rows]), r.cat(HEALTH, self.health[rows]), r.cat(LEVELS, self.level[rows]),
             pa.array(np.r_[self.receives, np.zeros(len(origin), bool)]),
             r.cat(["active", "deceased", "moved_out"], status), r.dates(np.maximum(change, 0), change >= 0),
-        ], schema=PEOPLE)
+        ], schema=PLAIN_PEOPLE)
 
     def persons(self, index: np.ndarray) -> dict[str, pa.Array]:
         """The common columns of department rows about members ``index``, as the departments know them."""

@@ -3,8 +3,6 @@ CSV (UTF-8 with BOM, for Excel) and XLSX with Chinese headers and Chinese enumer
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +17,7 @@ from sunshine.assessment.choices import (
     Result,
 )
 from sunshine.assessment.models import AssessmentRun
-from sunshine.core.spreadsheet import safe_row
+from sunshine.core.spreadsheet import write_records
 
 FORMATS = (".json", ".csv", ".xlsx")
 # English key → Chinese header, per kind; "criteria" expands to one column per criterion.
@@ -89,34 +87,8 @@ def table_row(kind: Kind, record: dict[str, Any]) -> list[Any]:
 
 def write(run: AssessmentRun, path: Path) -> int:
     """Write the run's results to ``path`` (.json, .csv or .xlsx); returns the number of rows."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if path.suffix.lower() not in FORMATS:
         raise ValueError(f"输出文件应为 {'、'.join(FORMATS)} 之一: {path.name}")
     kind = Kind(run.kind)
-    count = 0
-    if suffix == ".json":
-        with path.open("w", encoding="utf-8") as fh:
-            fh.write("[")
-            for record in records(run):
-                fh.write(",\n" if count else "\n")
-                fh.write(json.dumps(record, ensure_ascii=False))
-                count += 1
-            fh.write("\n]\n" if count else "]\n")
-    elif suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(table_header(kind))
-            for record in records(run):
-                writer.writerow(safe_row(table_row(kind, record)))
-                count += 1
-    else:
-        import xlsxwriter
-
-        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        sheet = workbook.add_worksheet(f"{run.year}年度评估")
-        sheet.write_row(0, 0, table_header(kind))
-        for record in records(run):
-            count += 1
-            sheet.write_row(count, 0, safe_row(table_row(kind, record)))
-        workbook.close()
-    return count
+    return write_records(path, records(run), table_header(kind), lambda record: table_row(kind, record),
+                         sheet=f"{run.year}年度评估", streamed_json=True)

@@ -290,14 +290,16 @@ def decrypt_many(values: list) -> list:
 
 
 def encrypt_many(values: list) -> list:
-    """``encrypt`` of every value of a column (department dataset loads): one keyring look-up for all."""
+    """``encrypt`` of every value of a column (department dataset loads): one keyring look-up, and the random
+    nonces drawn in one call, for all."""
     started = time.perf_counter()
     ring = keyring()
     current = ring.current_id
     aead, aad, prefix = ring.aead(current), current.encode("ascii"), f"{current}:"
+    nonces, n, b2a, seal = os.urandom(NONCE_BYTES * len(values)), NONCE_BYTES, binascii.b2a_base64, aead.encrypt
     out = [v if v is None or v == "" else
-           prefix + base64.b64encode((nonce := os.urandom(NONCE_BYTES)) + aead.encrypt(nonce, v.encode("utf-8"), aad))
-           .decode("ascii") for v in values]
+           prefix + b2a((nonce := nonces[i * n:(i + 1) * n]) + seal(nonce, v.encode("utf-8"), aad), newline=False)
+           .decode("ascii") for i, v in enumerate(values)]
     STATS.seconds += time.perf_counter() - started
     STATS.values += len(values)
     return out

@@ -44,6 +44,25 @@ def get_visible_division(reader: User, code: str) -> Division:
         raise Http404("区划不存在或不在您的管辖范围内") from exc
 
 
+def run_division(actor: User, division_code: str | None) -> Division:
+    """The division a job (a run, a check, a sample) asked for by ``actor`` works on: the one named, else the
+    actor's own. PermissionDenied when the actor has none or may not see it; ValidationError when it does not
+    exist (Chinese messages, for the CLI and the pages)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from sunshine.core.models import Division
+
+    code = (division_code or actor.division_id or "").strip()
+    if not code:
+        raise PermissionDenied("您的账号未设置所属区划")
+    if not division_visible(actor, code):
+        raise PermissionDenied("该区划不在您的管辖范围内")
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise ValidationError({"division_code": [f"区划不存在: {code}"]})
+    return division
+
+
 def visible_divisions(reader: User) -> QuerySet[Division]:
     from sunshine.core.models import Division
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -290,36 +290,37 @@ def _positional_extent(book: zipfile.ZipFile, member: str, max_columns: int, max
     return None
 
 
-def write_records(path: Path, records: Iterable[dict[str, Any]], headers: dict[str, str], *,
-                  words: dict[str, dict[str, str]] | None = None, sheet: str = "Sheet1") -> int:
-    """Write JSON objects to ``path``: .json as they are (the English keys of the CLI contracts), .csv (UTF-8
-    with BOM, for Excel) and .xlsx under the Chinese ``headers`` with enumerations in Chinese ``words``;
-    cells are formula-safe. Returns the number of rows written."""
+def write_records(path: Path, records: Iterable[dict[str, Any]], header: Sequence[str],
+                  to_row: Callable[[dict[str, Any]], list[Any]], *, sheet: str = "Sheet1",
+                  streamed_json: bool = False) -> int:
+    """The one writer of the CLI's ``--out`` files: .json with the records as they are (the English keys of the
+    contracts; ``streamed_json`` writes one record a line without holding them all), .csv (UTF-8 with BOM, for
+    Excel) and .xlsx under the Chinese ``header`` with ``to_row`` giving each record's cells, formula-safe.
+    Returns the number of rows written."""
     import csv
     import json
 
     suffix = path.suffix.lower()
+    count = 0
+    if suffix == ".json" and streamed_json:
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write("[")
+            for record in records:
+                fh.write(",\n" if count else "\n")
+                fh.write(json.dumps(record, ensure_ascii=False))
+                count += 1
+            fh.write("\n]\n" if count else "]\n")
+        return count
     if suffix == ".json":
         items = list(records)
         path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return len(items)
-    words = words or {}
-
-    def cells(record: dict[str, Any]) -> list[Any]:
-        out = []
-        for key in headers:
-            value = record[key]
-            known = words.get(key)
-            out.append("" if value is None else known.get(value, value) if known else value)
-        return safe_row(out)
-
-    count = 0
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(headers.values())
+            writer.writerow(header)
             for count, record in enumerate(records, start=1):  # noqa: B007 - the count is the result
-                writer.writerow(cells(record))
+                writer.writerow(safe_row(to_row(record)))
         return count
     if suffix != ".xlsx":
         raise ValueError(f"输出文件应为 .json、.csv、.xlsx 之一: {path.name}")
@@ -327,8 +328,24 @@ def write_records(path: Path, records: Iterable[dict[str, Any]], headers: dict[s
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     page = book.add_worksheet(sheet[:31])
-    page.write_row(0, 0, list(headers.values()))
+    page.write_row(0, 0, list(header))
     for count, record in enumerate(records, start=1):  # noqa: B007
-        page.write_row(count, 0, cells(record))
+        page.write_row(count, 0, safe_row(to_row(record)))
     book.close()
     return count
+
+
+def labelled_row(headers: dict[str, str], words: dict[str, dict[str, str]] | None = None
+                 ) -> Callable[[dict[str, Any]], list[Any]]:
+    """``to_row`` for records whose keys are ``headers``' keys: None as empty, enumerations in Chinese ``words``."""
+    words = words or {}
+
+    def to_row(record: dict[str, Any]) -> list[Any]:
+        out = []
+        for key in headers:
+            value = record[key]
+            known = words.get(key)
+            out.append("" if value is None else known.get(value, value) if known else value)
+        return out
+
+    return to_row

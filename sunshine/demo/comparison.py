@@ -9,14 +9,14 @@ import datetime as dt
 from sunshine.comparison.datasets import store_table
 from sunshine.comparison.models import ComparisonRun
 from sunshine.comparison.runs.services import start_run
-from sunshine.comparison.runs.snapshot import extract_people
+from sunshine.comparison.runs.snapshot import plain_people
 from sunshine.core.models import User
 from sunshine.demo.departments import department_tables
 from sunshine.demo.reset import DEMO_NOTE
 
 
 def load_demo_comparison(*, year: int, county_code: str, actor: User, seed: int = 1) -> ComparisonRun:
-    people = extract_people(year, county_code)
+    people = plain_people(year, county_code)
     for name, table in department_tables(people, year=year, seed=seed).items():
         store_table(name, table, actor=actor, as_of=dt.date(year, 12, 31), file_name=f"演示_{name}.parquet",
                     note=DEMO_NOTE)

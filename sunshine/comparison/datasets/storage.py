@@ -1,7 +1,8 @@
 """Loads on disk: DATA_DIR/datasets/<name>/v<version>.parquet, written under a temporary name and moved into
 place in the transaction that creates its DatasetLoad row, so that a load is either whole (file and row) or
 absent. Versions count up per dataset without gaps: commits of one dataset are serialised by a lock held until
-the transaction ends."""
+the transaction ends. Rows are written sealed (sunshine.comparison.datasets.sealing): ID numbers encrypted,
+their keyed hashes beside them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from sunshine.comparison.datasets.sealing import seal, stored_schema
 from sunshine.comparison.models import DatasetLoad
 from sunshine.core.models import User
 from sunshine.engine.comparison.datasets import arrow_schema
@@ -50,12 +52,12 @@ def file_sha256(path: Path) -> str:
 class ParquetDraft:
     """A load's Parquet file being written; deleted on exit unless committed.
 
-    Batches are compressed and written by a background thread (pyarrow releases the GIL) while the next
-    batch is validated; at most QUEUED_BATCHES wait, so memory stays bounded."""
+    Batches (in arrow_schema(name), with plain IDs) are sealed, compressed and written by a background thread
+    while the next batch is validated; at most QUEUED_BATCHES wait, so memory stays bounded."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.schema = arrow_schema(name)
+        self.schema = stored_schema(name)
         directory = dataset_dir(name)
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f".draft-{uuid.uuid4().hex}.parquet"
@@ -68,12 +70,12 @@ class ParquetDraft:
 
     def _write_all(self) -> None:
         # Ids are nearly all distinct: a dictionary for them would be built and thrown away on every page.
-        plain = {"source_row", "id_number", "id_hash", "id_raw"}
+        plain = {"source_row", "id_number", "id_hash", "id_raw", "head_id_number", "head_id_hash"}
         try:
             with pq.ParquetWriter(self.path, self.schema, compression="zstd",
                                   use_dictionary=[n for n in self.schema.names if n not in plain]) as writer:
                 while (table := self._queue.get()) is not None:
-                    writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    writer.write_table(seal(self.name, table).cast(self.schema), row_group_size=ROW_GROUP_ROWS)
         except BaseException as exc:  # reported to the caller by close()
             self._failure = exc
             while self._queue.get() is not None:  # let the producer finish
@@ -160,9 +162,12 @@ def commit(d: ParquetDraft, *, actor: User | None, as_of: dt.date | None = None,
 
 def store_table(name: str, table: pa.Table, *, actor: User | None, as_of: dt.date | None = None,
                 hashed: bool = False, file_name: str = "", note: str = "") -> DatasetLoad:
-    """Store a table already in the stored schema (the demo generator's datasets) as the next version;
-    file_sha256 is then that of the Parquet file written."""
+    """Store a table in the stored schema with plain IDs (the demo generator's datasets; derived columns may be
+    left out) as the next version, sealed; file_sha256 is then that of the Parquet file written."""
     schema = arrow_schema(name)
+    for f in schema:
+        if f.name not in table.column_names:
+            table = table.append_column(f, pa.nulls(table.num_rows, f.type))
     table = table.select(schema.names).cast(schema)
     with draft(name) as d:
         d.write(table)

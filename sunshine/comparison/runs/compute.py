@@ -41,8 +41,9 @@ def backend_for(engine: str, session: Any = None) -> Any:
 def evaluate(snap: Snapshot, *, engine: str, rules: Sequence[str], parameters: dict[str, Any],
              progress: Progress, start: int = 30, end: int = 85,
              session: Any = None) -> tuple[pa.Table, dict[str, float]]:
-    """The FINDINGS table of ``rules`` over the snapshot, and the seconds each rule took. Progress moves from
-    ``start`` to ``end`` percent as the rules finish."""
+    """The FINDINGS table of ``rules`` over the snapshot, as the engine gives it (persons named by member_key
+    or hash, no plain ID: sunshine.comparison.runs.resolve puts them back), and the seconds each rule took.
+    Progress moves from ``start`` to ``end`` percent as the rules finish."""
     from sunshine.engine.comparison.run import run_comparison
 
     manifest = snap.manifest
@@ -57,10 +58,10 @@ def evaluate(snap: Snapshot, *, engine: str, rules: Sequence[str], parameters: d
 
     backend = backend_for(engine, session)
     try:
-        backend.register("people", snap.people_path)
+        backend.register("people", snap.people_source())
         backend.register("links", snap.links_path)
-        for name, path in snap.dataset_paths().items():
-            backend.register(f"ds_{name}", path)
+        for name, source in snap.dataset_sources().items():
+            backend.register(f"ds_{name}", source)
         progress(start, "比对")
         table = run_comparison(backend, year=manifest["year"], params=parameters, key_kinds=key_kinds,
                                rules=list(rules), division_prefix=manifest["division_prefix"], on_rule=on_rule)

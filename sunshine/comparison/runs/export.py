@@ -6,8 +6,6 @@ ID numbers are masked (320321********123X) unless the caller was allowed to ask 
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from sunshine.core.ids import mask_id_number
-from sunshine.core.spreadsheet import safe_row
+from sunshine.core.spreadsheet import labelled_row, write_records
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, SEVERITY_LABELS
 from sunshine.engine.comparison.datasets import DATASETS
 
@@ -42,38 +40,12 @@ def records(table: pa.Table, *, unmasked: bool = False) -> Iterator[dict[str, An
 
 
 def table_row(record: dict[str, Any]) -> list[Any]:
-    out = []
-    for key in HEADERS:
-        value = record[key]
-        words = _WORDS.get(key)
-        out.append("" if value is None else words.get(value, value) if words else value)
-    return out
+    return labelled_row(HEADERS, _WORDS)(record)
 
 
 def write(table: pa.Table, path: Path, *, unmasked: bool = False, sheet: str = "数据比对") -> int:
     """Write the findings to ``path`` (.json, .csv or .xlsx); returns the number of rows written."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if path.suffix.lower() not in FORMATS:
         raise ValueError(f"输出文件应为 {'、'.join(FORMATS)} 之一: {path.name}")
-    rows = records(table, unmasked=unmasked)
-    if suffix == ".json":
-        items = list(rows)
-        path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        return len(items)
-    count = 0
-    if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            out = csv.writer(fh)
-            out.writerow(HEADERS.values())
-            for count, record in enumerate(rows, start=1):  # noqa: B007 - the count is the result
-                out.writerow(safe_row(table_row(record)))
-        return count
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    page = book.add_worksheet(sheet[:31])
-    page.write_row(0, 0, list(HEADERS.values()))
-    for count, record in enumerate(rows, start=1):  # noqa: B007
-        page.write_row(count, 0, safe_row(table_row(record)))
-    book.close()
-    return count
+    return write_records(path, records(table, unmasked=unmasked), list(HEADERS.values()),
+                         labelled_row(HEADERS, _WORDS), sheet=sheet)

@@ -28,13 +28,14 @@ from django.utils import timezone
 from sunshine.comparison.choices import Engine, JobStatus
 from sunshine.comparison.models import ComparisonRun, DatasetLoad, Finding, FindingOccurrence
 from sunshine.comparison.runs import compute, snapshot
+from sunshine.comparison.runs.resolve import resolve
 from sunshine.comparison.runs.store import store_findings
 from sunshine.core import jobs
 from sunshine.core.choices import Role
 from sunshine.core.faults import fault_point
 from sunshine.core.ids import mask_text
 from sunshine.core.models import Division, User
-from sunshine.core.scope import division_visible
+from sunshine.core.scope import division_visible, run_division
 from sunshine.engine.comparison.catalogue import RULES
 from sunshine.engine.comparison.datasets import DATASETS
 from sunshine.policy.parameters import StandardParameters
@@ -69,18 +70,6 @@ def _check_actor(actor: User | None) -> User:
     if not actor.role_set & ROLES_THAT_RUN_COMPARISON:
         raise PermissionDenied("您的角色不能发起数据比对;数据比对由县级管理、监督、省级分析或系统管理员发起")
     return actor
-
-
-def _division(actor: User, division_code: str | None) -> Division:
-    code = division_code or actor.division_id
-    if not code:
-        raise PermissionDenied("您的账号未设置所属区划")
-    if not division_visible(actor, code):
-        raise PermissionDenied("该区划不在您的管辖范围内")
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        raise ValidationError({"division_code": [f"区划不存在: {code}"]})
-    return division
 
 
 def latest_loads(datasets: Iterable[str] | None = None) -> list[DatasetLoad]:
@@ -130,7 +119,7 @@ def plan_run(*, actor: User, year: int, division_code: str | None = None, rules:
              min_probability: float | None = None) -> Plan:
     """Check a request for a run (role, scope, rules, loads, standard) without starting it."""
     actor = _check_actor(actor)
-    division = _division(actor, division_code)
+    division = run_division(actor, division_code)
     if engine not in Engine.values:
         raise ValidationError({"engine": [f"计算引擎应为 {'、'.join(Engine.values)} 之一"]})
     probability = settings.SUNSHINE_MATCH_PROBABILITY if min_probability is None else float(min_probability)
@@ -203,8 +192,17 @@ def _progress_file(run: ComparisonRun) -> Path:
 
 
 def findings_path(run: ComparisonRun) -> Path:
-    """The engine's output of a finished run, as Parquet (FINDINGS, in the engine's order)."""
+    """The engine's output of a finished run, as Parquet (FINDINGS as the engine gives it: persons named by
+    member_key or hash, no plain ID number)."""
     return snapshot.run_directory(run.pk) / FINDINGS_FILE
+
+
+def findings_table(run: ComparisonRun) -> pa.Table:
+    """The findings of a finished run with plain ID numbers, in the fixed order (what was stored; the CLI
+    writes it out, masked unless asked otherwise)."""
+    directory = snapshot.data_path(run.snapshot_path)
+    manifest = json.loads((directory / snapshot.MANIFEST).read_text(encoding="utf-8"))
+    return resolve(pq.read_table(findings_path(run)), snapshot.Snapshot(directory, manifest))
 
 
 def _reporter(run: ComparisonRun, outer: Progress | None) -> Progress:
@@ -271,8 +269,9 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
         report(90, "保存比对结果")
         fault_point("compare.before_store")
         days = run.parameters.get("verification_days", DEFAULT_VERIFICATION_DAYS)
+        resolved = resolve(table, snap)
         with transaction.atomic():
-            counts = store_findings(run, table, snap, verification_days=days)
+            counts = store_findings(run, resolved, snap, verification_days=days)
             fault_point("compare.mid_store")
             run.counts = {**counts, "seconds_by_rule": seconds_by_rule}
             run.status, run.progress, run.stage = JobStatus.DONE, 100, "完成"
@@ -324,6 +323,7 @@ def compare_only(*, actor: User, year: int, division_code: str | None = None, ru
                               progress=report, spark_session=session)
         table, _ = compute.evaluate(snap, engine=plan.engine, rules=plan.rules, parameters=plan.parameters,
                                     progress=report, session=session)
+        table = resolve(table, snap)
     report(100, "完成")
     return plan, table
 

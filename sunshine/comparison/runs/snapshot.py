@@ -4,7 +4,12 @@ loads with the sha256 of their Parquet files.
 
 Everything lives in DATA_DIR/comparison/runs/<run id>/. A re-run points at the same directory and reads the
 same files, so it gives the same findings; the manifest is written last, so a directory without one is an
-unfinished extraction and is built again."""
+unfinished extraction and is built again.
+
+No file holds a plain ID number (issue 12): people carry the database's keyed hash (Person.id_number_hash,
+read as it is, nothing decrypted for matching) and the facts C-ID needs, derived in memory from the decrypted
+IDs of the run's division only. Snapshots of format 1 (written before) held plain IDs; they are still read,
+converted in memory (``people_source``)."""
 
 from __future__ import annotations
 
@@ -16,29 +21,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from django.conf import settings
+from django.db.models import Func, IntegerField, TextField
+from django.db.models.functions import Cast
 
 from sunshine.assessment.snapshot import fetch_arrow
+from sunshine.comparison.datasets.sealing import readable
 from sunshine.comparison.models import DatasetLoad
-from sunshine.engine.comparison.snapshot import LINKS, PEOPLE
+from sunshine.core.crypto import decrypt_many
+from sunshine.engine.comparison.prepare import id_facts, people_table
+from sunshine.engine.comparison.snapshot import ID_FACTS, LINKS, PEOPLE
 from sunshine.registry.models import MemberYear
 
 RUNS_DIR = Path("comparison") / "runs"
 MANIFEST, PEOPLE_FILE, LINKS_FILE = "manifest.json", "people.parquet", "links.parquet"
-FORMAT = 1
+FORMAT = 2   # 1: people.parquet with plain id_number (read through people_source)
 Progress = Callable[[int, str], None]
 
-# PEOPLE columns in order, as ORM paths from MemberYear; id_hash is computed here, not stored in the registry.
+# PEOPLE columns in order (but the ID facts), as ORM paths from MemberYear.
 _PEOPLE_PATHS = {
     "member_key": "pk", "person_key": "person_id", "household_key": "household_year__household_id",
     "household_no": "household_year__household__household_no", "year": "year",
     "village_code": "household_year__household__village_id", "household_status": "household_year__status",
     "housing_grade": "household_year__housing_grade", "renovation_status": "household_year__renovation_status",
-    "name": "person__name", "id_number": "person__id_number", "gender": "person__gender",
+    "name": "person__name", "id_hash": "person__id_number_hash", "gender": "person__gender",
     "birth_date": "person__birth_date", "relation": "relation", "education_level": "education_level",
     "school_status": "school_status", "health": "health", "disability_level": "disability_level",
     "receives_dibao": "receives_dibao", "member_status": "member_status", "change_date": "change_date",
@@ -69,24 +80,84 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_people(year: int, prefix: str = "", *, hash_key: str | None = None) -> pa.Table:
+class _EpochDays(Func):
+    """A date as days since 1970-01-01: read as integers, without a Python date object per value."""
+
+    output_field = IntegerField()
+    template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"   # SQLite stores ISO text
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
+
+
+def extract_people(year: int, prefix: str = "", *, division: str | None = "") -> pa.Table:
     """Every member of ``year`` in households under ``prefix`` (default: the whole registry), whatever their
-    status (the rules decide who is active). One query; ``hash_key`` fills id_hash for runs that use a
-    hashed load."""
-    fields = [f for f in PEOPLE if f.name != "id_hash"]
+    status (the rules decide who is active). One query, no decryption for matching: id_hash is the database's
+    keyed hash (NULL for an empty ID). The ID facts are derived from the IDs decrypted in memory for the
+    members under ``division`` only — the rows C-ID reports on — and are false/NULL for the others; with
+    ``division=None`` (a run without C-ID) nothing is decrypted."""
+    fields = [f for f in PEOPLE if f.name not in ID_FACTS]
     qs = MemberYear.objects.filter(year=year)
     if prefix:
         qs = qs.filter(household_year__household__village__code__startswith=prefix)
-    qs = (qs.order_by("pk").values_list(*(_PEOPLE_PATHS[f.name] for f in fields)))
-    table = fetch_arrow(qs, pa.schema(fields))
-    ids = table.column("id_number").combine_chunks()
-    if hash_key is None:
-        hashes = pa.nulls(table.num_rows, pa.string())
+    dates = [f.name for f in fields if f.type == pa.date32()]
+    qs = qs.order_by("pk").annotate(**{f"_days_{d}": _EpochDays(_PEOPLE_PATHS[d]) for d in dates})
+    paths = [f"_days_{f.name}" if f.name in dates else _PEOPLE_PATHS[f.name] for f in fields]
+    loose = [pa.field(f.name, pa.int32()) if f.name in dates else f.with_nullable(True) for f in fields]
+    if division is not None:
+        # Cast: the stored (encrypted) text as it is; fetch_arrow would decrypt the field for every row.
+        qs = qs.annotate(_sealed_id=Cast("person__id_number", TextField()))
+        paths.append("_sealed_id")
+        loose.append(pa.field("_sealed_id", pa.string()))
+    table = fetch_arrow(qs.values_list(*paths), pa.schema(loose))
+    for name in dates:
+        table = table.set_column(table.schema.get_field_index(name), name, table.column(name).cast(pa.date32()))
+    hashes = table.column("id_hash")
+    table = table.set_column(table.schema.get_field_index("id_hash"), "id_hash",
+                             pc.if_else(pc.equal(hashes, ""), pa.scalar(None, pa.string()), hashes))
+    if division is None:
+        facts = {name: pa.nulls(table.num_rows, PEOPLE.field(name).type) for name in ID_FACTS}
+        facts["id_well_formed"] = pa.array(np.zeros(table.num_rows, dtype=bool))
     else:
-        from sunshine.engine.comparison.idhash import hash_ids, key_bytes
+        facts = _facts(table.column("_sealed_id").combine_chunks(), table.column("village_code").combine_chunks(),
+                       division)
+        table = table.drop_columns(["_sealed_id"])
+    for name in ID_FACTS:
+        table = table.append_column(PEOPLE.field(name), facts[name])
+    return table.cast(PEOPLE)
 
-        hashes = hash_ids(ids, key_bytes(hash_key))
-    return table.add_column(PEOPLE.get_field_index("id_hash"), PEOPLE.field("id_hash"), hashes).cast(PEOPLE)
+
+def plain_people(year: int, prefix: str = "") -> pa.Table:
+    """The members as extract_people has them but with the plain ``id_number`` instead of the hash and the ID
+    facts, decrypted in memory: for the demo generator, which derives department files from the registry.
+    Never written to a file."""
+    fields = [pa.field("id_number", pa.string()) if f.name == "id_hash" else f.with_nullable(True)
+              for f in PEOPLE if f.name not in ID_FACTS]
+    paths = _PEOPLE_PATHS | {"id_number": "person__id_number"}
+    qs = MemberYear.objects.filter(year=year)
+    if prefix:
+        qs = qs.filter(household_year__household__village__code__startswith=prefix)
+    return fetch_arrow(qs.order_by("pk").values_list(*(paths[f.name] for f in fields)), pa.schema(fields))
+
+
+def _facts(sealed: pa.Array, villages: pa.Array, division: str) -> dict[str, pa.Array]:
+    """ID_FACTS of the members in ``division`` (all when empty), from their decrypted IDs."""
+    n = len(sealed)
+    inside = (np.ones(n, dtype=bool) if not division else
+              pc.fill_null(pc.starts_with(villages, division), False).to_numpy(zero_copy_only=False))
+    where = np.flatnonzero(inside)
+    chosen = sealed if len(where) == n else sealed.take(pa.array(where, pa.int64()))
+    plain = pa.array(decrypt_many(chosen.to_pylist()), pa.string())
+    found = id_facts(plain)
+    del plain
+    if len(where) == n:
+        return found
+    index = np.full(n, -1, dtype=np.int64)
+    index[where] = np.arange(len(where), dtype=np.int64)
+    spread = pa.array(index, mask=index < 0)
+    facts = {name: values.take(spread) for name, values in found.items()}
+    facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
+    return facts
 
 
 def _unlinked_rows(load: DatasetLoad) -> pa.Table:
@@ -128,6 +199,19 @@ class Snapshot:
     def hashed_datasets(self) -> set[str]:
         return {entry["dataset"] for entry in self.manifest["loads"] if entry["hashed"]}
 
+    def people_source(self) -> Path | pa.Table:
+        """What the engine registers as ``people``: the file, or a format-1 file (plain IDs) converted in
+        memory — keyed hashes and ID facts from its numbers, the numbers left out."""
+        if self.manifest.get("format", 1) >= FORMAT:
+            return self.people_path
+        return people_table(pq.read_table(self.people_path), settings.SUNSHINE_ID_HASH_KEY)
+
+    def dataset_sources(self) -> dict[str, Path | pa.Table]:
+        """What the engine registers as ``ds_<name>``: each load's file, or the load in memory with its
+        hashes computed now when it was stored before encryption or under another hash key (sealing)."""
+        hashed = self.hashed_datasets()
+        return {name: readable(name, path, hashed=name in hashed) for name, path in self.dataset_paths().items()}
+
 
 def _load_entry(load: DatasetLoad) -> dict[str, Any]:
     path = data_path(load.path)
@@ -144,11 +228,10 @@ def build(directory: Path, *, year: int, prefix: str, loads: Sequence[DatasetLoa
     (directory / MANIFEST).unlink(missing_ok=True)
     entries = [_load_entry(load) for load in sorted(loads, key=lambda x: x.dataset)]
     progress(5, "提取建档立卡数据")
-    hashed = any(load.hashed for load in loads)
     # The whole registry of the year, not only the run's division: a person registered in another county is
     # not "missing from the registry" (C-DIBAO-MISSING), a duplicate may cross the boundary (C-DUP), and a row
     # without an ID must be able to link to whoever it really is. The engine reports on the division only.
-    people = extract_people(year, hash_key=settings.SUNSHINE_ID_HASH_KEY if hashed else None)
+    people = extract_people(year, division=prefix if "C-ID" in header.get("rules", ()) else None)
     pq.write_table(people, directory / PEOPLE_FILE)
     progress(20, "概率匹配无身份证号的部门数据")
     links = link_loads(loads, people, threshold=min_probability, engine=engine, spark_session=spark_session)
@@ -177,7 +260,8 @@ def open_frozen(directory: Path, loads: Sequence[DatasetLoad]) -> Snapshot | Non
         raise SnapshotChanged("比对所用的部门数据批次与快照记录不一致")
     for entry in manifest["loads"]:
         path = data_path(entry["path"])
-        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+        # earlier_sha256: the same load sealed again under new keys (sunshine.comparison.datasets.upkeep)
+        if not path.is_file() or sha256_file(path) not in (entry["sha256"], *entry.get("earlier_sha256", ())):
             raise SnapshotChanged(f"部门数据文件已变更或缺失: {entry['dataset']} 第{entry['version']}版")
     for part in ("people", "links"):
         path = directory / manifest[part]["file"]

@@ -1,21 +1,14 @@
 """Storing a run's findings: one Finding per problem, linked across runs by its fingerprint.
 
-For each FINDINGS row the fingerprint is sha256(rule, year, household_no or '', id_number or id_hash, dataset).
-The latest earlier finding with that fingerprint decides what happens:
-
-none                      a new Finding (待核实, deadline = today + the standard's verification_days), event 'raised'
-待核实 / 核实属实          linked: an occurrence marked recurring, last_run moves on, event 'recurred'
-核实不属实                 linked the same way; its status stays (the verification stands)
-已整改                     the problem is back: a new Finding whose ``previous`` is the rectified one
-
-Counts: ``new`` are first-time findings, ``recurring`` everything linked to an earlier finding (``reopened``,
-the rectified ones raised again, included). The caller wraps the whole store in one transaction."""
+For each FINDINGS row the fingerprint is sha256(rule, year, household_no or '', id_number or id_hash, dataset);
+what an earlier finding with that fingerprint does to it (linked, reopened, new) is the one workflow's rule,
+sunshine.comparison.linking.raise_findings. Here: owners, persons, households and the department evidence.
+The caller wraps the whole store in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -24,20 +17,27 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.utils import timezone
 
-from sunshine.comparison.choices import FindingStatus
-from sunshine.comparison.models import ComparisonRun, Finding, FindingEvent, FindingOccurrence
+from sunshine.comparison.datasets.sealing import unseal
+from sunshine.comparison.linking import raise_findings
+from sunshine.comparison.models import ComparisonRun, Finding
 from sunshine.comparison.runs.snapshot import Snapshot
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.models import Division
-from sunshine.engine.comparison.datasets import DATASETS, ENUM, FILE_COMMON, YES_NO, arrow_schema, labels
+from sunshine.engine.comparison.datasets import (
+    DATASETS,
+    DERIVED,
+    ENUM,
+    FILE_COMMON,
+    ID_COLUMNS,
+    YES_NO,
+    arrow_schema,
+    labels,
+)
 from sunshine.engine.dialect import string_literal
 from sunshine.registry.models import Household, Person
 
 BATCH = 1000
-RAISED, RECURRED = "raised", "recurred"
-OPEN = (FindingStatus.PENDING, FindingStatus.CONFIRMED)
 ROW_LABEL, LOAD_LABEL = "行号", "部门数据批次"
 _EXTRA_LABELS = {"source_row": ROW_LABEL, "id_raw": "原始身份证号"}
 
@@ -58,11 +58,16 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
 # --- evidence ------------------------------------------------------------------------------------------
 
 
-def _columns(dataset: str) -> list[tuple[str, str, Any]]:
-    """(field, Chinese label, converter) for each stored column of the dataset, in file order."""
+def _columns(dataset: str, *, hashed: bool = False) -> list[tuple[str, str, Any]]:
+    """(field, Chinese label, converter) for each stored column of the dataset shown as evidence, in file
+    order: not the derived ones, nor, for an exact load, the hashes computed when it was stored (the file the
+    department sent had none)."""
     declared = {c.field: c for c in (*FILE_COMMON, *DATASETS[dataset].columns)}
+    hidden = {f.name for f in DERIVED.get(dataset, ())} | (set() if hashed else set(ID_COLUMNS.values()))
     out = []
     for f in arrow_schema(dataset):
+        if f.name in hidden:
+            continue
         column = declared.get(f.name)
         label = _EXTRA_LABELS.get(f.name) or (column.header if column else f.name)
         if column is not None and column.kind == ENUM:
@@ -84,9 +89,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def evidence_rows(dataset: str, path: str, source_rows: Iterable[int], version: int) -> dict[int, dict[str, Any]]:
+def evidence_rows(dataset: str, path: str, source_rows: Iterable[int], version: int, *,
+                  hashed: bool = False) -> dict[int, dict[str, Any]]:
     """The department rows (by source_row) of one load, as {Chinese label: value} with enum words; one query.
-    Empty values are left out. Full ID numbers stay: the pages mask them for their reader."""
+    Empty values are left out. ID numbers are decrypted (the finding keeps its evidence encrypted, and the
+    pages mask them for their reader)."""
     wanted = pa.table({"source_row": pa.array(sorted(set(source_rows)), pa.int64())})
     if wanted.num_rows == 0:
         return {}
@@ -97,7 +104,8 @@ def evidence_rows(dataset: str, path: str, source_rows: Iterable[int], version: 
                         "JOIN wanted USING (source_row) ORDER BY d.source_row").to_arrow_table()
     finally:
         con.close()
-    columns = [c for c in _columns(dataset) if c[0] in table.column_names]
+    table = unseal(table)
+    columns = [c for c in _columns(dataset, hashed=hashed) if c[0] in table.column_names]
     out: dict[int, dict[str, Any]] = {}
     for record in table.to_pylist():
         row = {label: convert(record[name]) for name, label, convert in columns if record[name] is not None}
@@ -113,7 +121,7 @@ def _evidence(rows: list[dict[str, Any]], snap: Snapshot) -> dict[str, dict[int,
             wanted.setdefault(row["dataset"], set()).update(row["source_rows"])
     loads = {entry["dataset"]: entry for entry in snap.manifest["loads"]}
     paths = snap.dataset_paths()
-    return {name: evidence_rows(name, str(paths[name]), keys, loads[name]["version"])
+    return {name: evidence_rows(name, str(paths[name]), keys, loads[name]["version"], hashed=loads[name]["hashed"])
             for name, keys in wanted.items() if name in loads}
 
 
@@ -161,15 +169,6 @@ def _person_keys(rows: list[dict[str, Any]], snap: Snapshot) -> dict[int, int]:
 # --- storing --------------------------------------------------------------------------------------------
 
 
-def _latest_earlier(fingerprints: list[str]) -> dict[str, tuple[int, str]]:
-    latest: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(fingerprints):
-        for pk, fp, status in (Finding.objects.filter(fingerprint__in=chunk).order_by("pk")
-                               .values_list("pk", "fingerprint", "status")):
-            latest[fp] = (pk, status)
-    return latest
-
-
 def store_findings(run: ComparisonRun, table: pa.Table, snap: Snapshot, *, verification_days: int,
                    today: dt.date | None = None) -> dict[str, Any]:
     """Write the findings of ``run`` (FINDINGS rows) and return the counts; call inside a transaction."""
@@ -186,60 +185,17 @@ def store_findings(run: ComparisonRun, table: pa.Table, snap: Snapshot, *, verif
     persons = _person_keys(rows, snap)
     households = _existing(Household, "pk", {r["household_key"] for r in rows if r.get("household_key") is not None})
     evidence = _evidence(rows, snap)
-    earlier = _latest_earlier(prints)
-    deadline = (today or timezone.localdate()) + dt.timedelta(days=int(verification_days))
-
-    created: list[Finding] = []
-    linked: dict[int, str] = {}  # earlier finding → its status
-    reopened: dict[str, int] = {}  # fingerprint → the rectified finding it follows
+    candidates = []
     for row, fp, owner in zip(rows, prints, owners, strict=True):
-        before = earlier.get(fp)
-        if before is not None and before[1] != FindingStatus.RECTIFIED:
-            linked[before[0]] = before[1]
-            continue
-        if before is not None:
-            reopened[fp] = before[0]
         rows_of = evidence.get(row.get("dataset") or "", {})
-        created.append(Finding(
+        candidates.append(Finding(
             rule=row["rule"], severity=row["severity"], year=row["year"],
             household_id=row["household_key"] if row.get("household_key") in households else None,
             person_id=persons.get(row.get("member_key")), division_id=owner,
             id_number=(row.get("id_number") or "")[:18], id_hash=row.get("id_hash") or "", name=row.get("name") or "",
             dataset=row.get("dataset") or "", match=row.get("match") or "", probability=row.get("probability"),
             evidence=[rows_of[r] for r in row.get("source_rows") or () if r in rows_of],
-            explanation=row["explanation"], fingerprint=fp, status=FindingStatus.PENDING, deadline=deadline,
-            first_run=run, last_run=run, previous_id=reopened.get(fp),
+            explanation=row["explanation"], fingerprint=fp,
         ))
-    Finding.objects.bulk_create(created, batch_size=BATCH)
-    new_ids = dict(Finding.objects.filter(first_run=run).values_list("fingerprint", "pk"))
-
-    occurrences = [FindingOccurrence(run=run, finding_id=pk, recurring=False) for fp, pk in new_ids.items()
-                   if fp not in reopened]
-    occurrences += [FindingOccurrence(run=run, finding_id=new_ids[fp], recurring=True) for fp in reopened]
-    occurrences += [FindingOccurrence(run=run, finding_id=pk, recurring=True) for pk in linked]
-    FindingOccurrence.objects.bulk_create(occurrences, batch_size=BATCH)
-
-    events = [FindingEvent(finding_id=pk, user=run.created_by, action=RAISED, to_status=FindingStatus.PENDING,
-                           run=run, note=_raised_note(run, reopened.get(fp)))
-              for fp, pk in new_ids.items()]
-    events += [FindingEvent(finding_id=pk, user=run.created_by, action=RECURRED, from_status=status,
-                            to_status=status, run=run, note=f"比对批次 #{run.pk} 再次发现")
-               for pk, status in linked.items()]
-    FindingEvent.objects.bulk_create(events, batch_size=BATCH)
-    now = timezone.now()
-    for chunk in _chunks(sorted(linked)):
-        Finding.objects.filter(pk__in=chunk, last_run_id__lt=run.pk).update(last_run=run, updated_at=now)
-
-    return {
-        "total": len(rows),
-        "by_rule": dict(sorted(Counter(r["rule"] for r in rows).items())),
-        "by_county": dict(sorted(Counter(o[:6] + "000000" for o in owners).items())),
-        "new": len(created) - len(reopened), "recurring": len(linked) + len(reopened), "reopened": len(reopened),
-    }
-
-
-def _raised_note(run: ComparisonRun, previous: int | None) -> str:
-    if previous is None:
-        return f"比对批次 #{run.pk} 发现"
-    return f"比对批次 #{run.pk} 发现;此前已整改的同一问题(#{previous})再次出现"
+    return raise_findings(run, candidates, verification_days=verification_days, today=today)
 

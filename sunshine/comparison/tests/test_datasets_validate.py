@@ -7,12 +7,12 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from sunshine.comparison.datasets import load_dataset, load_path
 from sunshine.comparison.datasets.parse import HASH_MESSAGE, NUMBER_MESSAGE
 from sunshine.comparison.datasets.samples import write_csv
+from sunshine.comparison.datasets.sealing import read_plain
 from sunshine.comparison.models import DatasetLoad
 from sunshine.core.ids import make_id_number
 
@@ -117,19 +117,19 @@ def test_accepted_values(users, tmp_path, header, text, field, stored):
         base["身份证号"] = ID_F
     outcome = load(users, tmp_path, "deaths", list(base), [list(base.values())])
     assert not outcome.errors, outcome.errors
-    assert pq.read_table(load_path(outcome.load)).column(field).to_pylist() == [stored]
+    assert read_plain(load_path(outcome.load)).column(field).to_pylist() == [stored]
 
 
 def test_money_and_numbers_are_stored_exactly(users, tmp_path):
     outcome = load(users, tmp_path, "medical_claims", ["身份证号", "姓名", "就诊日期", "医疗总费用", "个人自付"],
                    [[ID_M, "张三", "2020-03-01", "1234.5", "0"], [ID_F, "李四", "2020-03-02", "", "-12.05"],
                     [ID_F, "李四", "2020-03-02", "１２.５", "+3"]])
-    table = pq.read_table(load_path(outcome.load))
+    table = read_plain(load_path(outcome.load))
     assert table.column("total_cost").to_pylist() == [Decimal("1234.50"), None, Decimal("12.50")]
     assert table.column("self_paid").to_pylist() == [Decimal("0.00"), Decimal("-12.05"), Decimal("3.00")]
     estate = load(users, tmp_path, "real_estate", ["身份证号", "姓名", "房屋性质", "面积"],
                   [[ID_M, "张三", "商品房", "85.5"], [ID_M, "张三", "自建房", "1e2"], [ID_M, "张三", "other", ""]])
-    table = pq.read_table(load_path(estate.load))
+    table = read_plain(load_path(estate.load))
     assert table.column("area_m2").to_pylist() == [85.5, 100.0, None]
     assert table.column("property_kind").to_pylist() == ["commercial", "self_built", "other"]
 
@@ -137,7 +137,7 @@ def test_money_and_numbers_are_stored_exactly(users, tmp_path):
 def test_yes_no_and_enums_are_stored_as_slugs(users, tmp_path):
     outcome = load(users, tmp_path, "disability", ["身份证号", "姓名", "残疾类别", "残疾等级", "生活补贴", "护理补贴"],
                    [[ID_M, "张三", "肢体", "一级", "是", "否"], [ID_F, "李四", "", "四级", "", "是"]])
-    rows = pq.read_table(load_path(outcome.load)).to_pylist()
+    rows = read_plain(load_path(outcome.load)).to_pylist()
     assert [(r["disability_type"], r["disability_level"], r["living_subsidy"], r["care_subsidy"]) for r in rows] == [
         ("physical", "level1", True, False), (None, "level4", None, True)]
 
@@ -175,7 +175,7 @@ def test_english_headers_title_rows_and_unknown_columns(users, tmp_path):
                     f",李四,2020-01-03,\n", encoding="utf-8-sig")
     outcome = load_dataset("deaths", path, actor=users["county"])
     assert outcome.warnings == ["deaths.csv: 未知列“备注”已忽略"]
-    rows = pq.read_table(load_path(outcome.load)).to_pylist()
+    rows = read_plain(load_path(outcome.load)).to_pylist()
     assert [(r["source_row"], r["id_number"], r["name"]) for r in rows] == [(4, ID_M, "张三"), (5, None, "李四")]
 
 

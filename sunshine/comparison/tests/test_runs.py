@@ -25,6 +25,7 @@ from sunshine.engine.comparison.datasets import arrow_schema
 from sunshine.engine.comparison.idhash import id_hash
 from sunshine.registry import choices as c
 from sunshine.registry import services as registry
+from sunshine.registry.models import Person
 from sunshine.testing import factories as f
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -132,7 +133,9 @@ def test_run_stores_findings_with_owner_deadline_and_evidence(users, world):
         name: snapshot.sha256_file(snapshot.data_path(load.path)) for name, load in world["loads"].items()}
     people = pq.read_table(snapshot.run_directory(run.pk) / snapshot.PEOPLE_FILE)
     assert people.num_rows == 5 and set(people["village_code"].to_pylist()) == {f.VILLAGE_A, f.VILLAGE_B}
-    assert people["id_hash"].null_count == 5  # no hashed load in this run
+    # No plain ID: the database's keyed hash of each member's ID, read as it is.
+    assert "id_number" not in people.column_names
+    assert set(people["id_hash"].to_pylist()) == set(Person.objects.values_list("id_number_hash", flat=True))
 
 
 def test_outsider_outside_the_run_scope_goes_to_the_runs_division(users, world):

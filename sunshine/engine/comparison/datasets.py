@@ -7,14 +7,21 @@ imports Django.
 Every stored table has the common columns of ``COMMON`` first, then the dataset's own columns:
 
 source_row  the row as a spreadsheet shows it (header = 1, first data row = 2); identifies the row in a load
-id_number   the normalised 18-character ID (15-digit IDs converted); NULL when missing or invalid
-id_hash     lower-case hex HMAC-SHA256 of the normalised ID, when the department sent hashes instead of IDs
-id_raw      the ID as written in the file when it is not a valid ID (kept as evidence); NULL otherwise
+id_number   the normalised 18-character ID (15-digit IDs converted); NULL when missing or invalid. A stored
+            load keeps it encrypted (sunshine.core.crypto; files written before that hold it plain): the rules
+            never read it, only evidence shown to a reader does
+id_hash     lower-case hex HMAC-SHA256 of the normalised ID: sent by the department (a 'hashed' load) or
+            computed from id_number when the load is stored (an 'exact' one); the key the rules match on
+id_raw      the ID as written in the file when it is not a valid ID (kept as evidence, encrypted like
+            id_number); NULL otherwise
 name        姓名
 birth_date  出生日期 column when given, else the birth date digits of the ID (also of an invalid ID whose date
             digits read as a date); used by probabilistic matching
 gender      性别 column when given, else from the ID; slug male / female
 division_code 区划代码 when the department gives it (village or township, 12 digits); used by matching
+
+Derived columns (DERIVED) follow the dataset's own: 民政低保特困 keeps head_id_region, the first 6 digits (the
+county) of a plain 户主身份证号, which C-DIBAO-MISSING scopes on once the number itself is encrypted.
 
 Enumerations are stored as English slugs; the Chinese labels are what files carry and explanations show.
 Money is decimal128(14, 2) yuan; dates are date32.
@@ -164,10 +171,18 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
 )}
 
 
+# Columns computed when a load is stored, not read from the file (never shown as evidence).
+DERIVED: dict[str, tuple[pa.Field, ...]] = {
+    "dibao": (pa.field("head_id_region", pa.string()),),
+}
+# Columns holding an ID number (plain in a file, encrypted in a stored load) and the hash each one gives.
+ID_COLUMNS = {"id_number": "id_hash", "head_id_number": "head_id_hash"}
+
+
 def arrow_schema(name: str) -> pa.Schema:
-    """The schema of a stored load of dataset ``name``: COMMON, then the dataset's own columns."""
+    """The schema of a stored load of dataset ``name``: COMMON, the dataset's own columns, then DERIVED."""
     own = [pa.field(c.field, c.arrow_type) for c in DATASETS[name].columns]
-    return pa.schema([*COMMON, *own])
+    return pa.schema([*COMMON, *own, *DERIVED.get(name, ())])
 
 
 def labels(name: str, field_name: str) -> dict[str, str]:

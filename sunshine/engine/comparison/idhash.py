@@ -88,6 +88,15 @@ def hash_ids(values: pa.Array | pa.ChunkedArray, key: str | bytes) -> pa.Array:
                     type=pa.string())
 
 
+def keyed_hashes(values: pa.Array | pa.ChunkedArray, key: str | bytes) -> pa.Array:
+    """sunshine.core.crypto.keyed_hash of every value (the hash the database keeps beside an encrypted ID): a
+    valid ID is hashed normalised, any other non-empty text as it is; null and the empty string give null."""
+    digest = hmac_hex(key)
+    texts = pc.coalesce(parse_ids(values).number, values.combine_chunks()
+                        if isinstance(values, pa.ChunkedArray) else values).cast(pa.string())
+    return pa.array([digest(t.encode("utf-8")) if t else None for t in texts.to_pylist()], type=pa.string())
+
+
 @dataclass(frozen=True)
 class ParsedIds:
     """``parse_ids`` of an array, each result as long as the input."""

@@ -10,17 +10,24 @@ Choices the policy text leaves open:
   previous-year figures (no income drop, no M-SLIP).
 * M-UNSTABLE fires on status 已脱贫 only; unknown income (a missing income item, or no active member) never fires
   either part; the drop needs last year's per-capita income known and > 0.
-* M-SUDDEN "not last year" (new illness): the person (by id_number, in any household of the previous year) had a
+* M-SUDDEN "not last year" (new illness): the person (by id_hash, in any household of the previous year) had a
   previous-year row that was not 大病 / 一级·二级残疾; or had no previous-year row while the household existed
   last year (a new member bringing a serious illness is new hardship for the household). A household new to
   the registry this year has no "last year", so its members' conditions are not new. Only active members count.
 * A death counts when the member's row of the year is 死亡 with 变动日期 in the year and the 劳动能力 of that
   row (or, when empty, of the person's previous-year row) is 普通劳动力 or 技能劳动力.
 * C-MEDCOST / C-DISASTER count on the household_key the finding carries.
+
+People are known by ``id_hash`` (sunshine.engine.monitoring.schema): it joins a member to last year and stands for
+the person in the signatures; the texts are ordered by birth date and name first, so the hash only breaks ties
+(two members of one household with the same name and birth date), and signals by ``id_order``, the plain IDs'
+order.
 """
 # ruff: noqa: S608 - SQL is generated from validated numbers and fixed codes; data never enters the text
 
 from __future__ import annotations
+
+import re
 
 from sunshine.engine import vocabulary as v
 from sunshine.engine.assessment.households import household_ctes
@@ -31,8 +38,15 @@ from sunshine.engine.monitoring.rules import SHARE_SCALE, MonitoringRules
 MEDCOST, DISASTER = "C-MEDCOST", "C-DISASTER"
 
 
-def _nested(rules: MonitoringRules, year: int, prefix: str | None, d: Dialect, select: str) -> str:
+def _nested(rules: MonitoringRules, year: int, prefix: str | None, d: Dialect, select: str, *,
+            tag: str = "") -> str:
+    """The assessment's CTEs of ``year`` and ``select`` over them, as one statement; with ``tag``, the CTE names
+    carry it (Spark, to which sqlglot hoists nested CTEs to the top, refuses a name defined twice)."""
     ctes = household_ctes(rules.assessment, year=year, division_prefix=prefix, dialect=d)
+    if tag:
+        names = re.compile(r"\b(" + "|".join(re.escape(name) for name, _ in ctes) + r")\b")
+        ctes = [(f"{tag}_{name}", names.sub(rf"{tag}_\1", body)) for name, body in ctes]
+        select = names.sub(rf"{tag}_\1", select)
     return f"{with_clause(ctes)}\n{select}"
 
 
@@ -51,7 +65,7 @@ def registered_ctes(rules: MonitoringRules, *, year: int, prefix: str | None, d:
        r.per_capita_income, r.h_edu, r.h_med, r.h_house, t.edu_reasons, t.med_reasons
 FROM household_results AS r LEFT JOIN mem_texts AS t ON t.household_key = r.household_key""")
     prev = _nested(rules, last, prefix, d,
-                   "SELECT household_key, per_capita_income, result FROM household_results")
+                   "SELECT household_key, per_capita_income, result FROM household_results", tag="prev")
     nulled = {c: f"NULLIF({c}, '') AS {c}" for c in ("health", "disability_level", "labour_ability")}
     severe = (f"(health = '{v.SERIOUS_ILLNESS}' OR (health = '{v.DISABLED}' "
               f"AND disability_level IN {in_list(v.SEVERE_DISABILITY_LEVELS)}))")
@@ -60,49 +74,49 @@ FROM household_results AS r LEFT JOIN mem_texts AS t ON t.household_key = r.hous
     died = (f"(member_status = '{v.MEMBER_DECEASED}' AND change_date >= DATE '{year}-01-01' "
             f"AND change_date <= DATE '{year}-12-31')")
     # The few members of the year that may raise M-SUDDEN: dead in the year, or active and seriously ill now.
-    candidates = f"""  SELECT household_key, name, id_number, birth_date, {nulled['health']},
+    candidates = f"""  SELECT household_key, name, id_hash, birth_date, {nulled['health']},
          {nulled['disability_level']}, {nulled['labour_ability']}, change_date,
          {died} AS died_in_year, ({active} AND {severe}) AS severe_now
-  FROM (SELECT household_key, coalesce(name, '') AS name, NULLIF(id_number, '') AS id_number, birth_date,
+  FROM (SELECT household_key, coalesce(name, '') AS name, NULLIF(id_hash, '') AS id_hash, birth_date,
                health, disability_level, labour_ability, member_status, change_date
         FROM members WHERE year = {year}) AS m
   WHERE ({died} OR ({active} AND {severe}))
     AND household_key IN (SELECT household_key FROM households
                           WHERE year = {year} AND status IN {in_list(v.REGISTERED_STATUSES)}{scope})"""
     # The same people last year, in any household (a person may have moved); a duplicated ID keeps its worst row.
-    previous_people = f"""  SELECT id_number, bool_or(coalesce({severe}, FALSE)) AS was_severe,
+    previous_people = f"""  SELECT id_hash, bool_or(coalesce({severe}, FALSE)) AS was_severe,
          max(NULLIF(labour_ability, '')) AS labour_ability,
          max(NULLIF(health, '')) AS health, max(NULLIF(disability_level, '')) AS disability_level
   FROM members
-  WHERE year = {last} AND id_number IN (SELECT id_number FROM sudden_candidates)
-  GROUP BY id_number"""
+  WHERE year = {last} AND id_hash IN (SELECT id_hash FROM sudden_candidates)
+  GROUP BY id_hash"""
     last_households = f"SELECT DISTINCT household_key FROM households WHERE year = {last}"
     labour = "coalesce(c.labour_ability, p.labour_ability)"
-    judged = f"""  SELECT c.household_key, c.name, c.id_number, c.birth_date, c.change_date, c.health,
+    judged = f"""  SELECT c.household_key, c.name, c.id_hash, c.birth_date, c.change_date, c.health,
          c.disability_level,
-         p.health AS last_health, p.disability_level AS last_level, p.id_number IS NOT NULL AS known_last_year,
+         p.health AS last_health, p.disability_level AS last_level, p.id_hash IS NOT NULL AS known_last_year,
          c.died_in_year AND {labour} IN {in_list(v.BREADWINNER_LABOUR)} AS breadwinner_died,
          {label_of(labour, v.LABOUR_ABILITY_LABELS)} AS labour_word,
-         c.severe_now AND CASE WHEN p.id_number IS NOT NULL THEN NOT p.was_severe
+         c.severe_now AND CASE WHEN p.id_hash IS NOT NULL THEN NOT p.was_severe
                                ELSE lh.household_key IS NOT NULL END AS fell_ill
   FROM sudden_candidates AS c
-  LEFT JOIN previous_people AS p ON p.id_number = c.id_number
+  LEFT JOIN previous_people AS p ON p.id_hash = c.id_hash
   LEFT JOIN last_households AS lh ON lh.household_key = c.household_key"""
-    person = "coalesce(id_number, name)"
+    person = "coalesce(id_hash, name)"
     date_text = "CAST(change_date AS VARCHAR)"
     death_text = f"'成员' || name || {date_text} || '死亡(原为' || labour_word || ')'"
     illness_text = (f"'成员' || name || '健康状况为' || {_health('health', 'disability_level')} || "
                     f"CASE WHEN known_last_year THEN ',上年为' || {_health('last_health', 'last_level')} "
                     "ELSE ',上年不在册' END")
-    order = "birth_date, name, id_number"
+    order = "birth_date, name, id_hash"
     death_sig = f"CASE WHEN breadwinner_died THEN {person} || ':' || {date_text} END"
     illness_sig = f"CASE WHEN fell_ill THEN {person} || ':' || health || coalesce('/' || disability_level, '') END"
     sudden = f"""  SELECT household_key, bool_or(breadwinner_died) AS breadwinner_death,
          bool_or(fell_ill) AS new_illness,
          {d.string_agg(f'CASE WHEN breadwinner_died THEN {death_text} END', ';', order)} AS death_text,
          {d.string_agg(f'CASE WHEN fell_ill THEN {illness_text} END', ';', order)} AS illness_text,
-         {d.string_agg(death_sig, ',', 'id_number, name')} AS death_sig,
-         {d.string_agg(illness_sig, ',', 'id_number, name')} AS illness_sig
+         {d.string_agg(death_sig, ',', 'id_hash, name')} AS death_sig,
+         {d.string_agg(illness_sig, ',', 'id_hash, name')} AS illness_sig
   FROM sudden_judged
   WHERE breadwinner_died OR fell_ill
   GROUP BY household_key"""
@@ -110,13 +124,13 @@ FROM household_results AS r LEFT JOIN mem_texts AS t ON t.household_key = r.hous
             ("last_households", last_households), ("sudden_judged", judged), ("sudden", sudden)]
 
     if signals:
-        sig_order = "id_number, explanation"
+        sig_order = "id_order, explanation"
         per_rule = []
         for rule, col in ((MEDCOST, "medical_cost"), (DISASTER, "disaster")):
             is_rule = f"rule = {string_literal(rule)}"
             per_rule.append(f"""bool_or({is_rule}) AS {col},
          {d.string_agg(f'CASE WHEN {is_rule} THEN explanation END', ';', sig_order)} AS {col}_text,
-         {d.string_agg(f"CASE WHEN {is_rule} THEN coalesce(id_number, '') || ':' || explanation END", ',',
+         {d.string_agg(f"CASE WHEN {is_rule} THEN coalesce(id_hash, '') || ':' || explanation END", ',',
                        sig_order)} AS {col}_sig""")
         ctes.append(("signal_households", f"""  SELECT household_key, {', '.join(per_rule)}
   FROM signals
@@ -169,8 +183,11 @@ def registered_texts(rules: MonitoringRules, d: Dialect) -> tuple[str, str]:
     income, last = d.decimal_text("w.per_capita_income"), d.decimal_text("w.last_income")
     line = rules.line_text
     below = f"'已脱贫户人均可支配收入' || {income} || '元,低于监测线{line}元'"
-    drop = (f"'较上年' || {last} || '元下降' || "
-            f"{d.percent_text('(w.last_income - w.per_capita_income)', 'w.last_income')} || '%'")
+    share = d.percent_text("(w.last_income - w.per_capita_income)", "w.last_income")
+    if d.name == "spark":  # Spark's printf takes no DECIMAL for %f: the same doubles DuckDB divides, made explicit
+        share = ("printf('%.2f', CAST(100.0 * (w.last_income - w.per_capita_income) AS DOUBLE) "
+                 "/ CAST(w.last_income AS DOUBLE))")
+    drop = f"'较上年' || {last} || '元下降' || {share} || '%'"
     unstable = f"""CASE WHEN w.income_below_line AND w.income_drop THEN {below} || ';' || {drop}
             WHEN w.income_below_line THEN {below}
             WHEN w.income_drop THEN '已脱贫户人均可支配收入' || {income} || '元,' || {drop} END"""

@@ -1,7 +1,7 @@
 """The monitoring statement (policy-rules.md §5): registered, monitored and outside subjects in one SELECT.
 
 Output, one row per warned subject in a fixed order (subject, then household_no / number / head ID): subject,
-year, household_key, household_no, monitored_key, number, id_number, name, division_code, per_capita_income, one
+year, household_key, household_no, monitored_key, number, id_hash, id_order, name, division_code, per_capita_income, one
 BOOLEAN column per signal of sunshine.engine.monitoring.rules.SIGNALS, explanation, signals_text. The runner
 (sunshine.engine.monitoring.run) turns the signal columns into codes, score and contributions (the WARNINGS
 schema), so no dialect has to build lists of structs.
@@ -22,7 +22,8 @@ from sunshine.engine.monitoring.rules import SIGNALS, MonitoringRules
 
 SUBJECT_RANK = {v.REGISTERED: 0, v.MONITORED: 1, v.OUTSIDE: 2}
 NULL = {"int": "CAST(NULL AS BIGINT)", "text": "CAST(NULL AS VARCHAR)", "money": "CAST(NULL AS DECIMAL(18, 2))"}
-ORDER = ("subject_rank", "household_no", "number", "monitored_key", "id_number", "name", "division_code")
+# id_order (the plain IDs' order, sunshine.engine.monitoring.schema) orders outside heads as their ID numbers did.
+ORDER = ("subject_rank", "household_no", "number", "monitored_key", "id_order", "name", "division_code")
 
 
 def _row(subject: str, year: int, columns: Mapping[str, str], flags: Mapping[str, str], explanation: str,
@@ -45,7 +46,8 @@ def monitoring_sql(*, year: int, params: Mapping[str, Any], division_prefix: str
     explanation, signals_text = registered_texts(rules, d)
     selects = [f"""  SELECT {_row(v.REGISTERED, year, {
         "household_key": "w.household_key", "household_no": "w.household_no", "monitored_key": NULL["int"],
-        "number": NULL["text"], "id_number": NULL["text"], "name": "h.head_name", "division_code": "w.village_code",
+        "number": NULL["text"], "id_hash": NULL["text"], "id_order": NULL["int"], "name": "h.head_name",
+        "division_code": "w.village_code",
         "per_capita_income": "CAST(w.per_capita_income AS DECIMAL(18, 2))",
     }, {s: f"w.{s}" for s in SIGNALS if s != "edge"}, explanation, signals_text)}
   FROM registered_warned AS w
@@ -55,17 +57,16 @@ def monitoring_sql(*, year: int, params: Mapping[str, Any], division_prefix: str
         explanation, signals_text = edge_texts(rules, d, "m", with_income=True)
         selects.append(f"""  SELECT {_row(v.MONITORED, year, {
             "household_key": NULL["int"], "household_no": NULL["text"], "monitored_key": "m.monitored_key",
-            "number": "m.number", "id_number": "m.head_id_number", "name": "m.head_name",
+            "number": "m.number", "id_hash": "m.head_id_hash", "id_order": NULL["int"], "name": "m.head_name",
             "division_code": "m.division_code", "per_capita_income": "CAST(m.per_capita_income AS DECIMAL(18, 2))",
         }, {"edge": "TRUE"}, explanation, signals_text)}
   FROM monitored_warned AS m""")
     if signals:
         explanation, signals_text = edge_texts(rules, d, "o", with_income=False)
-        region = "CASE WHEN o.id_number IS NOT NULL THEN substr(o.id_number, 1, 6) || '000000' END"
         selects.append(f"""  SELECT {_row(v.OUTSIDE, year, {
             "household_key": NULL["int"], "household_no": NULL["text"], "monitored_key": NULL["int"],
-            "number": NULL["text"], "id_number": "o.id_number", "name": "o.name",
-            "division_code": f"coalesce(o.village_code, {region}, '')", "per_capita_income": NULL["money"],
+            "number": NULL["text"], "id_hash": "o.id_hash", "id_order": "o.id_order", "name": "o.name",
+            "division_code": "coalesce(o.village_code, o.region_code, '')", "per_capita_income": NULL["money"],
         }, {"edge": "TRUE"}, explanation, signals_text)}
   FROM outside_warned AS o""")
     union = "\n  UNION ALL\n".join(selects)

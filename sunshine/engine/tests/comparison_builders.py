@@ -1,10 +1,13 @@
 """Comparison test data: registry people and department rows as plain dicts, Arrow tables to the engine.
 
 A ``Scenario`` collects people (one household each unless told otherwise), dataset rows and links, and gives
-the tables a backend registers, with plain IDs or, for ``hashed=True``, every dataset ID replaced by the
-HMAC-SHA256 hex of the ID under TEST_KEY (people.id_hash filled). By default every active person is covered
-where the registry is checked for an absence (an insured 医保参保 row of the year; an insured 养老参保 row;
-an 在读 学籍 row for a school-age child), so that each case flags only what it is built to flag.
+the tables a backend registers: people and rows are written with plain IDs and passed through the engine's
+prepare step (people get id_hash under TEST_KEY and the ID facts, the plain number left out; rows get their
+id_hash), or, for ``hashed=True``, every dataset ID is replaced by the HMAC-SHA256 hex of the ID under TEST_KEY
+as a department that sends hashes would. ``run`` puts the plain IDs back into the findings (resolve_ids). By
+default every active person is covered where the registry is checked for an absence (an insured 医保参保 row
+of the year; an insured 养老参保 row; an 在读 学籍 row for a school-age child), so that each case flags only what
+it is built to flag.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import pyarrow as pa
 
 from sunshine.core.ids import make_id_number
 from sunshine.engine.comparison.datasets import DATASETS, arrow_schema
+from sunshine.engine.comparison.prepare import PLAIN_PEOPLE, dataset_table, people_table, resolve_ids
 from sunshine.engine.comparison.run import run_comparison
-from sunshine.engine.comparison.snapshot import LINKS, PEOPLE
+from sunshine.engine.comparison.snapshot import LINKS
 from sunshine.policy.parameters import StandardParameters
 
 YEAR = 2020
@@ -103,16 +107,26 @@ class Scenario:
         self.links.append({"dataset": dataset, "source_row": row["source_row"], "member_key": person["member_key"],
                            "probability": probability})
 
+    def plain_people(self) -> pa.Table:
+        return pa.Table.from_pylist(self.people, schema=PLAIN_PEOPLE)
+
     def tables(self, *, hashed: bool = False) -> dict[str, pa.Table]:
-        people = [p | {"id_hash": id_hash(p["id_number"]) if hashed else None} for p in self.people]
-        tables = {"people": pa.Table.from_pylist(people, schema=PEOPLE),
+        tables = {"people": people_table(self.plain_people(), TEST_KEY),
                   "links": pa.Table.from_pylist(self.links, schema=LINKS)}
         for name in DATASETS:
             rows = self.rows.get(name, [])
             if hashed:
                 rows = [_hashed(r) for r in rows]
-            tables[f"ds_{name}"] = pa.Table.from_pylist(rows, schema=arrow_schema(name))
+            tables[f"ds_{name}"] = dataset_table(name, pa.Table.from_pylist(rows, schema=arrow_schema(name)), TEST_KEY)
         return tables
+
+    def resolve(self, findings: pa.Table, *, hashed: bool = False) -> pa.Table:
+        """Plain IDs back into the findings: members' from the people, heads outside the registry from the
+        rows of an exact load (a hashed load's stay hashes)."""
+        members = {p["member_key"]: p["id_number"] for p in self.people}
+        heads = {} if hashed else {id_hash(r["head_id_number"]): r["head_id_number"]
+                                   for r in self.rows.get("dibao", []) if r.get("head_id_number")}
+        return resolve_ids(findings, members, heads)
 
     def key_kinds(self, *, hashed: bool = False) -> dict[str, str]:
         return dict.fromkeys(DATASETS, "hashed" if hashed else "exact")
@@ -130,8 +144,9 @@ def run(backend: Any, scenario: Scenario, *, hashed: bool = False, rules: Sequen
         division_prefix: str | None = None, params: Mapping[str, Any] = PARAMS,
         on_rule: Callable[[str, int, float], None] | None = None) -> pa.Table:
     backend.register_all(scenario.tables(hashed=hashed))
-    return run_comparison(backend, year=YEAR, params=params, key_kinds=scenario.key_kinds(hashed=hashed),
-                          rules=rules, division_prefix=division_prefix, on_rule=on_rule)
+    findings = run_comparison(backend, year=YEAR, params=params, key_kinds=scenario.key_kinds(hashed=hashed),
+                              rules=rules, division_prefix=division_prefix, on_rule=on_rule)
+    return scenario.resolve(findings, hashed=hashed)
 
 
 def by_rule(findings: pa.Table) -> dict[str, list[dict[str, Any]]]:

@@ -1,4 +1,7 @@
-"""Two-year registry snapshots, comparison signals and monitored households for the monitoring tests."""
+"""Two-year registry snapshots, comparison signals and monitored households for the monitoring tests.
+
+Rows are written with plain ID numbers and made into monitoring's inputs (hashes, no plain ID) by
+sunshine.engine.monitoring.prepare under KEY; ``h`` gives the hash a row shows for an ID."""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from typing import Any
 import pyarrow as pa
 
 from sunshine.engine.backend import DuckDBBackend
-from sunshine.engine.monitoring import MONITORED, SIGNALS_SCHEMA, run_monitoring
+from sunshine.engine.monitoring import run_monitoring
+from sunshine.engine.monitoring.prepare import PLAIN_MONITORED, PLAIN_SIGNALS, hashed_tables, id_hasher
 from sunshine.engine.tests.builders import VILLAGE, YEAR, household, member, params, tables
 
 LAST = YEAR - 1
+KEY = "monitoring-test-key"
+h = id_hasher(KEY)
 
 
 def pair(no: str = "H1", *, last: dict[str, Any] | None = None, **now: Any) -> list[dict[str, Any]]:
@@ -51,10 +57,10 @@ def snapshot(households: Sequence[dict[str, Any]], members: Sequence[dict[str, A
     if signals is not None:
         rows = [{k: val for k, val in s.items() if k != "household_no"}
                 | {"household_key": keys.get(s["household_no"]) if s["household_no"] else None} for s in signals]
-        snap["signals"] = pa.Table.from_pylist(rows, schema=SIGNALS_SCHEMA)
+        snap["signals"] = pa.Table.from_pylist(rows, schema=PLAIN_SIGNALS)
     if watched is not None:
-        snap["monitored"] = pa.Table.from_pylist(list(watched), schema=MONITORED)
-    return snap
+        snap["monitored"] = pa.Table.from_pylist(list(watched), schema=PLAIN_MONITORED)
+    return hashed_tables(snap, KEY)
 
 
 def run(households: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]],

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from sunshine.core.ids import make_id_number
 from sunshine.engine.tests.builders import aged, household, income, member, params
 from sunshine.engine.tests.monitoring_builders import (
     LAST,
     VILLAGE,
     day,
+    h,
     monitored,
     one,
     pair,
     person,
     run,
     signal,
+    snapshot,
 )
 
 ID1, ID2, ID3 = "320321197001010011", "320321197502020022", "320321201003030033"
@@ -95,7 +99,7 @@ def test_medical_cost_and_disaster_signals():
     assert row["contributions"] == [{"signal": "medical_cost", "points": 25}, {"signal": "disaster", "points": 20}]
     assert row["score"] == 45
     assert row["explanation"] == f"{text};应急管理数据显示受灾。"
-    assert row["signals_text"] == f"medical_cost:{ID1}:{text}|disaster:{ID1}:应急管理数据显示受灾"
+    assert row["signals_text"] == f"medical_cost:{h(ID1)}:{text}|disaster:{h(ID1)}:应急管理数据显示受灾"
 
 
 def test_signals_of_another_year_or_rule_do_not_count():
@@ -153,7 +157,7 @@ def test_illness_explanation_names_both_years():
                                         "disability_level": "level3"}, health="disabled", disability_level="level1")
     row = one(pair(), ms)
     assert row["explanation"] == "成员李四健康状况为残疾(一级),上年为残疾(三级)。"
-    assert row["signals_text"] == f"new_illness:{ID2}:disabled/level1"
+    assert row["signals_text"] == f"new_illness:{h(ID2)}:disabled/level1"
 
 
 def test_a_new_member_counts_only_in_a_household_that_existed_last_year():
@@ -224,10 +228,10 @@ DIBAO = "民政低保特困数据显示户主赵六家(3人)在2020年12月31日
 def test_dibao_head_outside_the_registry_is_always_edge():
     row = one([], [], [signal("C-DIBAO-MISSING", None, id_number=ID3, name="赵六", explanation=DIBAO,
                               village_code=VILLAGE)])
-    assert (row["subject"], row["id_number"], row["name"], row["division_code"]) == ("outside", ID3, "赵六", VILLAGE)
+    assert (row["subject"], row["id_hash"], row["name"], row["division_code"]) == ("outside", h(ID3), "赵六", VILLAGE)
     assert row["codes"] == ["M-EDGE"] and row["contributions"] == [{"signal": "edge", "points": 40}]
     assert "民政低保名单" in row["explanation"] and ID3 not in row["explanation"]
-    assert row["signals_text"] == f"edge:dibao:{ID3}:{DIBAO}"
+    assert row["signals_text"] == f"edge:dibao:{h(ID3)}:{DIBAO}"
 
 
 def test_dibao_head_of_a_monitored_household_is_merged_into_its_row():
@@ -267,8 +271,9 @@ def test_rows_are_ordered_and_filtered_by_division():
     watched = [monitored(2, per_capita="1"), monitored(1, per_capita="1", division=other)]
     outside = [signal("C-DIBAO-MISSING", None, id_number=ID3, village_code=other, explanation=DIBAO)]
     rows = run(hs, ms, outside, watched)
-    assert [(r["subject"], r["household_no"] or r["number"] or r["id_number"]) for r in rows] == [
-        ("registered", "H1"), ("registered", "H2"), ("monitored", "M0001"), ("monitored", "M0002"), ("outside", ID3)]
+    assert [(r["subject"], r["household_no"] or r["number"] or r["id_hash"]) for r in rows] == [
+        ("registered", "H1"), ("registered", "H2"), ("monitored", "M0001"), ("monitored", "M0002"),
+        ("outside", h(ID3))]
     scoped = run(hs, ms, outside, watched, prefix=VILLAGE)
     assert [(r["subject"], r["division_code"]) for r in scoped] == [("registered", VILLAGE), ("monitored", VILLAGE)]
 
@@ -286,3 +291,39 @@ def test_same_data_same_rows_changed_data_changed_signals_text():
 
 def test_without_optional_tables_nothing_outside_the_registry_is_read():
     assert run(pair(), person(id_number=ID1)) == []
+
+
+# --- ID hashes: matched and signed on hashes, ordered as the plain numbers -----------------------------------
+
+def _reversed_pair() -> tuple[str, str]:
+    """Two ID numbers, lower first, whose hashes are in the other order."""
+    ids = [make_id_number("320321", dt.date(1960 + k, 1, 1), 11) for k in range(20)]
+    return next((a, b) for a in ids for b in ids if a < b and h(a) > h(b))
+
+
+def test_signal_texts_follow_the_plain_ids_not_their_hashes():
+    low, high = _reversed_pair()
+    ms = person(id_number=low, name="甲") + person(id_number=high, name="乙")
+    signals = [signal("C-MEDCOST", "H1", id_number=high, explanation="乙就诊"),
+               signal("C-MEDCOST", "H1", id_number=low, explanation="甲就诊")]
+    row = one(pair(), ms, signals)
+    assert row["explanation"] == "甲就诊;乙就诊。"
+    assert row["signals_text"] == f"medical_cost:{h(low)}:甲就诊,{h(high)}:乙就诊"
+
+
+def test_outside_heads_follow_the_plain_ids_and_take_the_region_of_their_id():
+    low, high = _reversed_pair()
+    rows = run([], [], [signal("C-DIBAO-MISSING", None, id_number=i, name=n, explanation=DIBAO)
+                        for i, n in ((high, "乙"), (low, "甲"))])
+    assert [(r["id_hash"], r["name"], r["division_code"]) for r in rows] == [
+        (h(low), "甲", "320321000000"), (h(high), "乙", "320321000000")]
+
+
+def test_prepared_tables_hold_no_plain_id():
+    hs, ms = pair(), person(id_number=ID1) + person(id_number=ID2, name="乙")
+    snap = snapshot(hs, ms, [signal("C-MEDCOST", "H1", id_number=ID1)], [monitored(1, per_capita="1", head_id=ID3)])
+    assert snap["members"].column("id_number").null_count == snap["members"].num_rows
+    assert snap["members"].column("id_hash").to_pylist() == [h(ID1), h(ID1), h(ID2), h(ID2)]
+    assert "id_number" not in snap["signals"].column_names and "head_id_number" not in snap["monitored"].column_names
+    text = repr({name: table.to_pylist() for name, table in snap.items()})
+    assert [i for i in (ID1, ID2, ID3) if i in text] == []

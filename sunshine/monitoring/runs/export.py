@@ -4,13 +4,11 @@ BOM, for Excel) and XLSX with the same columns under Chinese headers and the war
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sunshine.core.spreadsheet import safe_row
+from sunshine.core.spreadsheet import write_records
 from sunshine.monitoring.choices import WarningCode
 
 FORMATS = (".json", ".csv", ".xlsx")
@@ -31,24 +29,6 @@ def table_row(record: dict[str, Any]) -> list[Any]:
 
 def write(records: Iterable[dict[str, Any]], path: Path, *, sheet: str = "监测预警") -> int:
     """Write the records to ``path`` (.json, .csv or .xlsx); returns the number of rows written."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if path.suffix.lower() not in FORMATS:
         raise ValueError(f"输出文件应为 {'、'.join(FORMATS)} 之一: {path.name}")
-    items = list(records)
-    if suffix == ".json":
-        path.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            out = csv.writer(fh)
-            out.writerow(HEADERS.values())
-            out.writerows(safe_row(table_row(record)) for record in items)
-    else:
-        import xlsxwriter
-
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        page = book.add_worksheet(sheet[:31])
-        page.write_row(0, 0, list(HEADERS.values()))
-        for number, record in enumerate(items, start=1):
-            page.write_row(number, 0, safe_row(table_row(record)))
-        book.close()
-    return len(items)
+    return write_records(path, records, list(HEADERS.values()), table_row, sheet=sheet)

@@ -1,21 +1,28 @@
 """What a monitoring run reads, extracted set-based into the engine's tables (sunshine.engine.monitoring.schema):
 the registry of the checked year and the year before (with the assessment's extraction, reused), the comparison
 findings §5 reads (``signals``) and the households outside the registry that are watched (``monitored``).
-One query per table and year; no model instance per household."""
+One query per table and year; no model instance per household.
+
+No plain ID number enters the tables (sunshine.engine.monitoring.schema): members and monitored heads are read
+as their keyed hash columns, never decrypted. The comparison findings' IDs are decrypted in memory only to
+derive what the engine needs of them besides the hash (their order and region), then dropped."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-from django.db.models import BigIntegerField, F, Max, QuerySet
+from django.db.models import BigIntegerField, CharField, F, Max, QuerySet, Value
 from django.db.models.functions import Cast, Round
 
 from sunshine.assessment import snapshot as registry
 from sunshine.comparison.choices import FindingStatus
 from sunshine.comparison.models import Finding
-from sunshine.engine.monitoring.schema import MONITORED, SIGNALS
+from sunshine.engine import snapshot as s
+from sunshine.engine.monitoring.prepare import order_and_region
+from sunshine.engine.monitoring.schema import MEMBER_ID_HASH, MONITORED, SIGNALS
 from sunshine.monitoring.models import MonitoredHousehold
+from sunshine.registry.models import MemberYear
 
 SIGNAL_RULES = ("C-MEDCOST", "C-DISASTER", "C-DIBAO-MISSING")
 
@@ -28,14 +35,26 @@ class MonitoringSnapshot:
     comparison_run_id: int | None = None   # the newest comparison run whose findings are among the signals
 
 
+def members(year: int, prefix: str) -> pa.Table:
+    """The members table (sunshine.assessment.snapshot.members without ID numbers) with ``id_hash``, the person's
+    keyed hash column as stored: no ID is decrypted."""
+    qs = (MemberYear.objects.filter(year=year, household_year__household__village__code__startswith=prefix).order_by()
+          .annotate(_no_id=Value(None, output_field=CharField()))
+          .values_list("household_year__household_id", "household_year__household__household_no", "year",
+                       "person__name", "_no_id", "person__birth_date", "relation", "education_level",
+                       "school_status", "medical_insured", "member_status", "health", "disability_level",
+                       "labour_ability", "change_date", "person__id_number_hash"))
+    return registry.fetch_arrow(qs, s.MEMBERS.append(MEMBER_ID_HASH))
+
+
 def registry_tables(year: int, prefix: str) -> tuple[pa.Table, pa.Table]:
     """households and members of ``year - 1`` and ``year`` within ``prefix``: §5 compares the two years."""
-    households, members = [], []
+    households, member_tables = [], []
     for y in (year - 1, year):
         table, _ = registry.households(y, prefix)
         households.append(table)
-        members.append(registry.members(y, prefix))
-    return pa.concat_tables(households), pa.concat_tables(members)
+        member_tables.append(members(y, prefix))
+    return pa.concat_tables(households), pa.concat_tables(member_tables)
 
 
 def _signal_findings(year: int, prefix: str) -> QuerySet[Finding]:
@@ -49,9 +68,15 @@ def _signal_findings(year: int, prefix: str) -> QuerySet[Finding]:
 def signals(year: int, prefix: str) -> tuple[pa.Table, int | None]:
     """The SIGNALS table and the newest comparison run that raised or saw one of them (None without any)."""
     findings = _signal_findings(year, prefix)
+    plain = pa.schema([f for f in SIGNALS if f.name not in ("id_order", "region_code")]).append(
+        pa.field("id_number", pa.string()))
     table = registry.fetch_arrow(
-        findings.values_list("rule", "year", "household_id", "id_number", "name", "division_id", "explanation"),
-        SIGNALS)
+        findings.values_list("rule", "year", "household_id", "id_number_hash", "name", "division_id", "explanation",
+                             "id_number"), plain)
+    # The hash as stored; the plain IDs (decrypted by fetch_arrow, in memory) only give their order and region.
+    derived = order_and_region(table.column("id_number").to_pylist())
+    table = pa.table({f.name: derived[f.name] if f.name in derived else table.column(f.name) for f in SIGNALS},
+                     schema=SIGNALS)
     newest = findings.aggregate(newest=Max("last_run_id"))["newest"]
     return table, newest
 
@@ -59,7 +84,7 @@ def signals(year: int, prefix: str) -> tuple[pa.Table, int | None]:
 def monitored(year: int, prefix: str) -> pa.Table:
     qs = (MonitoredHousehold.objects.filter(year=year, division__code__startswith=prefix).order_by()
           .annotate(income_fen=Cast(Round(F("per_capita_income") * 100), BigIntegerField()))
-          .values_list("pk", "number", "year", "division_id", "head_name", "head_id_number", "members",
+          .values_list("pk", "number", "year", "division_id", "head_name", "head_id_number_hash", "members",
                        "income_fen"))
     return registry.fetch_arrow(qs, MONITORED)
 

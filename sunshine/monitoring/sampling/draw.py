@@ -16,7 +16,7 @@ from django.db import transaction
 
 from sunshine.core.choices import Role
 from sunshine.core.models import Division, User
-from sunshine.core.scope import division_visible
+from sunshine.core.scope import division_visible, run_division
 from sunshine.monitoring.choices import SampleKind
 from sunshine.monitoring.models import SampleDraw, SampleUnit
 from sunshine.monitoring.sampling.allocation import MAX_SEED, allocate, choose, sample_size, stratum_rng
@@ -81,18 +81,6 @@ def _check_actor(actor: User | None) -> User:
     return actor
 
 
-def _division(actor: User, division_code: str | None) -> Division:
-    code = (division_code or actor.division_id or "").strip()
-    if not code:
-        raise PermissionDenied("您的账号未设置所属区划")
-    if not division_visible(actor, code):
-        raise PermissionDenied("该区划不在您的管辖范围内")
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        raise ValidationError({"division_code": [f"区划不存在: {code}"]})
-    return division
-
-
 def _seed(seed: int | None) -> int:
     if seed is None:
         return random_seed()
@@ -126,7 +114,7 @@ def draw_sample(*, actor: User, kind: str = SampleKind.FIXED, year: int, divisio
         return continue_panel(actor=actor, panel=panel, year=year, seed=seed)
     if kind not in SampleKind.values:
         raise ValidationError({"kind": [f"抽样类型应为 {'、'.join(SampleKind.values)} 之一"]})
-    division = _division(actor, division_code)
+    division = run_division(actor, division_code)
     seed = _seed(seed)
     people = population(year=int(year), division=division)
     if not people.size:

@@ -11,16 +11,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from sunshine.comparison.choices import Engine, JobStatus
 from sunshine.comparison.runs import export
-from sunshine.comparison.runs.services import compare_only, findings_path, start_run
+from sunshine.comparison.runs.services import compare_only, findings_table, start_run
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
-from sunshine.registry.management.commands._common import acting_user, progress_bar
+from sunshine.registry.management.commands._common import output_request, progress_bar
 
 
 def _rules(text: str | None) -> list[str] | None:
@@ -47,14 +46,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out: Path | None = options["out"]
-        if out is not None and out.suffix.lower() not in export.FORMATS:
-            raise CommandError(f"输出文件应为 {'、'.join(export.FORMATS)} 之一: {out}")
-        actor = acting_user(options["user"])
-        unmasked = options["unmasked"]
-        if unmasked and out is None:
-            raise CommandError("--unmasked 只用于 --out 输出文件")
-        if unmasked and not actor.can_see_full_personal_data:
-            raise CommandError(f"用户 {actor.username} 的角色不能查看完整身份证号,不能使用 --unmasked")
+        actor, unmasked = output_request(options, export.FORMATS)
         request = {"actor": actor, "year": options["year"], "division_code": options["division"],
                    "rules": _rules(options["rules"]), "engine": options["engine"],
                    "min_probability": options["min_probability"]}
@@ -67,7 +59,7 @@ class Command(BaseCommand):
                 run = start_run(**request, background=False, progress=report)
                 if run.status != JobStatus.DONE:
                     raise CommandError(f"比对失败: {run.message}")
-                table, reference = pq.read_table(findings_path(run)), str(run.pk)
+                table, reference = findings_table(run), str(run.pk)
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError("; ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)])) from exc
         finally:

@@ -85,6 +85,7 @@ class Command(BaseCommand):
             if not _pending(current):
                 break
         self.stdout.write(f"重新加密完成,共 {total} 个值")
+        self._reseal_files()
         if crypto.key_from_environment():
             self.stdout.write("旧密钥已不再使用:可从 SUNSHINE_DATA_KEY 中删去,只留最后一个,然后重启服务")
             return
@@ -92,6 +93,14 @@ class Command(BaseCommand):
         if retired:
             self.stdout.write(f"已停用旧密钥 {'、'.join(retired)}(已从密钥文件删除)")
         self.stdout.write(self.style.SUCCESS(f"当前数据密钥:{current}。请立即另行备份密钥文件 {crypto.key_file()}"))
+
+    def _reseal_files(self) -> None:
+        """The comparison's files under DATA_DIR (department dataset loads, run snapshots) under the current
+        keys too, before old keys are retired (sunshine.comparison.datasets.upkeep)."""
+        from sunshine.comparison.datasets.upkeep import reseal_stored_loads
+
+        counts = reseal_stored_loads(say=self.stdout.write)
+        self.stdout.write(f"数据目录:重新加密部门数据文件 {counts['loads']} 个,转换比对快照 {counts['snapshots']} 个")
 
     def _rehash(self, options: dict[str, Any]) -> None:
         current = crypto.keyring().current_id
@@ -101,5 +110,10 @@ class Command(BaseCommand):
                 done = reencrypt(f, current, batch=options["batch"], rehash=True)
                 self.stdout.write(f"  {f.model._meta.db_table}.{f.hash_field}: 重算 {done} 个哈希")
                 total += done
+        self._reseal_files()
+        from sunshine.monitoring.runs.store import mark_legacy
+
+        # Warnings signed on the old hashes: the next monitoring run recognises them instead of raising them again.
+        self.stdout.write(f"监测预警:{mark_legacy()} 条预警待下次监测按内容重新识别")
         self.stdout.write(self.style.SUCCESS(
             f"已按当前身份证号哈希密钥重算 {total} 个哈希;请把新密钥通过安全渠道交给提供哈希数据的部门"))

@@ -5,8 +5,8 @@ A rule is a list of common table expressions ending in one SELECT that yields th
 ``first_row`` (the lowest evidence row, for the fixed order). Rules are written once, in DuckDB SQL; the Spark
 dialect translates the finished statement (sunshine.engine.dialect.SparkDialect.finish).
 
-Resolved rows. A department row counts as a registry member's when its key equals the member's
-(``id_number`` for an 'exact' load, ``id_hash`` for a 'hashed' one), or when the row has no key and
+Resolved rows. A department row counts as a registry member's when its ``id_hash`` equals the member's (an
+'exact' load has it computed from the ID when stored, a 'hashed' one was sent it), or when the row has no key and
 ``links`` ties it to the member (match 'probabilistic', with the link's probability). Keyed rows are never
 taken from ``links``, so one row cannot count twice for one member. ``resolved`` writes this once; every rule
 that reads a dataset reads it through ``resolved``.
@@ -34,8 +34,9 @@ FINDING_TYPES = {
     "id_hash": "VARCHAR", "name": "VARCHAR", "dataset": "VARCHAR", "source_rows": "BIGINT[]", "match": "VARCHAR",
     "probability": "DOUBLE", "explanation": "VARCHAR",
 }
-ORDER = ("household_no", "id_number", "id_hash", "dataset", "first_row", "member_key")
-REGISTRY_COLUMNS = ("member_key", "household_key", "household_no", "village_code", "name", "id_number", "id_hash",
+# The engine orders by the hash; prepare.resolve_ids orders again by the plain ID it puts back.
+ORDER = ("household_no", "id_hash", "dataset", "first_row", "member_key")
+REGISTRY_COLUMNS = ("member_key", "household_key", "household_no", "village_code", "name", "id_hash",
                     "gender", "birth_date", "relation", "education_level", "school_status", "receives_dibao",
                     "housing_grade", "renovation_status")
 
@@ -99,7 +100,8 @@ class Context:
         return kind
 
     def key(self, dataset: str) -> str:
-        return "id_number" if self.kind(dataset) == EXACT else "id_hash"
+        self.kind(dataset)  # checked
+        return "id_hash"
 
     def age(self, birth_date: str) -> str:
         p = self.params
@@ -176,7 +178,7 @@ def member_finding(code: str, ctx: Context, dataset: str | None, explanation: st
     an empty list, and the dataset's key kind as match); ``overrides`` replace column expressions."""
     cols = {
         "household_key": f"{r}.household_key", "household_no": f"{r}.household_no", "member_key": f"{r}.member_key",
-        "village_code": f"{r}.village_code", "id_number": f"{r}.id_number", "name": f"{r}.name",
+        "village_code": f"{r}.village_code", "id_hash": f"{r}.id_hash", "name": f"{r}.name",
         "explanation": explanation,
     }
     if dataset is not None:

@@ -1,10 +1,11 @@
-"""What the import and export commands share: the acting user and a progress bar on stderr."""
+"""What the commands share: the acting user, the checks of --out/--unmasked and a progress bar on stderr."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -28,6 +29,53 @@ def acting_user(username: str | None) -> User:
             return user
     raise CommandError(f"请用 --user 指定导入人(或设置环境变量 {USER_ENV});系统中还没有管理员账号,"
                        "请先运行 sunshine init --admin 用户名")
+
+
+def output_request(options: dict[str, Any], formats: tuple[str, ...]) -> tuple[User, bool]:
+    """The acting user of a command with ``--out`` and ``--unmasked``, checked: the file's format, and that
+    full ID numbers are asked for a file and by a role that may see them. Returns (actor, unmasked)."""
+    out = options["out"]
+    if out is not None and out.suffix.lower() not in formats:
+        raise CommandError(f"输出文件应为 {'、'.join(formats)} 之一: {out}")
+    actor = acting_user(options["user"])
+    unmasked = bool(options["unmasked"])
+    if unmasked and out is None:
+        raise CommandError("--unmasked 只用于 --out 输出文件")
+    if unmasked and not actor.can_see_full_personal_data:
+        raise CommandError(f"用户 {actor.username} 的角色不能查看完整身份证号,不能使用 --unmasked")
+    return actor, unmasked
+
+
+SHOWN_ERRORS = 20
+
+
+def report_import(command: Any, *, summary: str | None, warnings: Any, errors: list[Any],
+                  errors_path: Path | None, written_text: str = "已导入无错误的行", label: str = "") -> None:
+    """How every import command ends: warnings, the summary of what was written, then (when there are errors)
+    the first errors with row and column, masked, the report file and exit status 2."""
+    import sys
+
+    from sunshine.core.ids import mask_text
+    from sunshine.registry.transfer.validate import write_errors
+
+    for warning in warnings:
+        command.stderr.write(f"提示: {warning}")
+    if summary:
+        command.stdout.write(summary)
+    if not errors:
+        return
+    if errors_path is not None:
+        write_errors(errors, errors_path)
+    for e in errors[:SHOWN_ERRORS]:
+        where = f"{e.file}{'/' + e.sheet if e.sheet else ''} 第{e.row}行 {e.column}"
+        command.stderr.write(mask_text(f"{where}: {e.message}" + (f"(值:{e.value})" if e.value else "")))
+    if len(errors) > SHOWN_ERRORS:
+        command.stderr.write(f"……另有 {len(errors) - SHOWN_ERRORS} 处错误")
+    done = written_text if summary else "未写入任何数据"
+    where = f";错误报告已写入 {errors_path}" if errors_path else ";用 --errors FILE 保存完整的错误报告"
+    command.stderr.write(f"{label + ':' if label else ''}发现 {len(errors)} 处错误,{done}{where}")
+    sys.stderr.flush()
+    raise SystemExit(2)
 
 
 def progress_bar(enabled: bool = True) -> tuple[Callable[[int, str], None], Callable[[], None]]:
