@@ -2,9 +2,8 @@
 rule reads.
 
 The SQL of each rule lives in sunshine.engine.funds.rules; this module is the list that pages, the CLI and the
-benchmark enumerate. The micro-credit rules of funds.md §5 (L-*) join by adding their Rule here (subject
-``loan``, tables ``loans``/``loan_repayments`` declared in sunshine.engine.funds.tables) and their builder in
-``rules.BUILDERS``."""
+benchmark enumerate. The micro-credit rules of funds.md §5 (L-*, subject ``loan``) read ``loans`` and
+``loan_repayments``; their SQL is sunshine.engine.funds.rules.loans."""
 
 from __future__ import annotations
 
@@ -39,4 +38,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("P-NOANNOUNCE", "未按规定公告", MEDIUM, "project",
          ("projects", "announcements", "expenditures", "payments")),
     Rule("P-NOBENEFIT", "未带动建档立卡户", MEDIUM, "project", ("projects", "project_beneficiaries", "members")),
+    Rule("L-LIMIT", "贷款超出政策规定", MEDIUM, "loan", ("loans", "members", "household_years")),
+    Rule("L-INELIGIBLE", "借款人不符合贷款条件", HIGH, "loan", ("loans", "members", "household_years")),
+    # funds.md §5's 'warning' (overdue more than loan_overdue_warning_days, 90) is HIGH; its 'risk' (1–90 days)
+    # is MEDIUM on the finding's row: the catalogue names the worst severity the rule gives.
+    Rule("L-OVERDUE", "贷款逾期", HIGH, "loan", ("loans", "loan_repayments", "members", "household_years")),
 )}

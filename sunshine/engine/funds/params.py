@@ -1,4 +1,5 @@
-"""The numbers of the policy standard the F-* and P-* rules use (funds.md §2–4), with funds.md's defaults.
+"""The numbers of the policy standard the F-*, P-* and L-* rules and the dividends use (funds.md §2–6), with
+funds.md's defaults.
 
 The policy standard (sunshine.policy.parameters.StandardParameters) already carries ``funds_delay_days``; the
 other keys are read from the same mapping when the standard has them and default to funds.md otherwise, so a
@@ -65,6 +66,11 @@ DEFAULT_ITEMS: tuple[SubsidyItem, ...] = (
 )
 
 
+DAY_PARAMETERS = ("funds_delay_days", "funds_idle_days", "announcement_days", "loan_overdue_risk_days",
+                  "loan_overdue_warning_days")
+YEAR_PARAMETERS = ("loan_max_years", "loan_extension_years", "loan_min_age", "loan_max_age", "dividend_keep_years")
+
+
 @dataclass(frozen=True)
 class Params:
     """Defaults are funds.md's."""
@@ -73,12 +79,27 @@ class Params:
     funds_idle_days: int = 90           # F-IDLE: money allocated this many days before T must be spent
     announcement_days: int = 10         # P-NOANNOUNCE: the least period of an announcement
     subsidy_items: tuple[SubsidyItem, ...] = field(default=DEFAULT_ITEMS)
+    # Micro-credit (funds.md §5; the policy standard's loan_* keys).
+    loan_max: Decimal = Decimal(50000)          # L-LIMIT: the largest loan, yuan
+    loan_max_years: int = 3                     # L-LIMIT: the longest term
+    loan_extension_years: int = 1               # L-LIMIT: the longest extension (展期) past the due date
+    loan_min_age: int = 18                      # L-INELIGIBLE: the borrower's age on loan_date, inclusive
+    loan_max_age: int = 65
+    loan_overdue_risk_days: int = 0             # L-OVERDUE: overdue more than this many days is a finding …
+    loan_overdue_warning_days: int = 90         # … and more than this many days a HIGH one (else MEDIUM)
+    # Asset income (funds.md §6): an exited household shares while exit_year ≥ Y − dividend_keep_years.
+    dividend_keep_years: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("funds_delay_days", "funds_idle_days", "announcement_days"):
+        for name in (*DAY_PARAMETERS, *YEAR_PARAMETERS):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3660:
-                raise ValueError(f"parameter {name!r} must be a whole number of days (0–3660), not {value!r}")
+                raise ValueError(f"parameter {name!r} must be a whole number (0–3660), not {value!r}")
+        object.__setattr__(self, "loan_max", _money(self.loan_max, "loan_max"))
+        if self.loan_min_age > self.loan_max_age:
+            raise ValueError("loan_min_age must not exceed loan_max_age")
+        if self.loan_overdue_warning_days < self.loan_overdue_risk_days:
+            raise ValueError("loan_overdue_warning_days must not be below loan_overdue_risk_days")
         codes = [i.code for i in self.subsidy_items]
         if len(set(codes)) != len(codes):
             raise ValueError("subsidy item codes must be unique")
@@ -87,9 +108,11 @@ class Params:
     def from_mapping(cls, params: Mapping[str, Any] | None) -> Params:
         params = params or {}
         values: dict[str, Any] = {}
-        for name in ("funds_delay_days", "funds_idle_days", "announcement_days"):
+        for name in (*DAY_PARAMETERS, *YEAR_PARAMETERS):
             if params.get(name) is not None:
                 values[name] = _days(params[name], name)
+        if params.get("loan_max") is not None:
+            values["loan_max"] = _money(params["loan_max"], "loan_max")
         if params.get("subsidy_items") is not None:
             values["subsidy_items"] = tuple(
                 i if isinstance(i, SubsidyItem) else _item(i) for i in params["subsidy_items"])
@@ -106,6 +129,7 @@ class Params:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out["loan_max"] = float(self.loan_max)
         out["subsidy_items"] = [asdict(i) | {"standard": None if i.standard is None else float(i.standard)}
                                 for i in self.subsidy_items]
         return out

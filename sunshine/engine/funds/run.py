@@ -1,4 +1,5 @@
-"""Run the funds catalogue (funds.md §3–4) on DuckDB or Spark and return the findings as one Arrow table.
+"""Run the funds catalogue (funds.md §3–5) on DuckDB or Spark and return the findings as one Arrow table; and
+compute the interest subsidy and the dividends (funds.md §5–6, sunshine.engine.funds.credit) the same way.
 
 ``run_funds_check(tables, …)`` is the entry point the Django layer calls: ``tables`` maps the names of
 sunshine.engine.funds.tables to Arrow tables or Parquet paths (an absent name is an empty table). ``run_funds``
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,12 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sunshine.engine.dialect import Dialect
+from sunshine.engine.funds import credit
 from sunshine.engine.funds.catalogue import RULES
 from sunshine.engine.funds.params import Params
 from sunshine.engine.funds.rules import default_check_date, rule_sql
 from sunshine.engine.funds.tables import FINDINGS, TABLES, TableError, conform
 
-__all__ = ["default_check_date", "prepare", "rule_sql", "run_funds", "run_funds_check"]
+__all__ = ["default_check_date", "dividends", "interest_subsidy", "open_backend", "prepare", "rule_sql",
+           "run_dividends", "run_funds", "run_funds_check", "run_subsidy"]
 
 Source = pa.Table | Path | str
 
@@ -88,6 +92,27 @@ def run_funds(backend: Backend, *, year: int, check_date: dt.date | None = None,
     return pa.concat_tables(tables) if tables else FINDINGS.empty_table()
 
 
+@contextmanager
+def open_backend(tables: Mapping[str, Source], *, engine: str = "duckdb", threads: int | None = None,
+                 memory_limit: str | None = None) -> Iterator[Backend]:
+    """``engine`` 'duckdb' (in-process) or 'spark' (the local session) with every input table registered."""
+    if engine not in ("duckdb", "spark"):
+        raise ValueError(f"engine must be 'duckdb' or 'spark', not {engine!r}")
+    prepared = prepare(tables)
+    if engine == "duckdb":
+        from sunshine.engine.backend import DuckDBBackend
+
+        with DuckDBBackend(threads=threads, memory_limit=memory_limit) as duck:
+            duck.register_all(prepared)
+            yield duck
+        return
+    from sunshine.engine.spark import SparkBackend, local_session
+
+    with SparkBackend(local_session()) as spark:
+        spark.register_all(prepared)
+        yield spark
+
+
 def run_funds_check(tables: Mapping[str, Source], *, year: int, check_date: dt.date | None = None,
                     params: Params | Mapping[str, Any] | None = None, engine: str = "duckdb",
                     rules: Sequence[str] | None = None, division_prefix: str | None = None,
@@ -95,19 +120,40 @@ def run_funds_check(tables: Mapping[str, Source], *, year: int, check_date: dt.d
                     threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
     """The findings of the funds catalogue for ``year`` judged at ``check_date`` (default: 31 December, or
     today if earlier), on ``engine`` 'duckdb' (in-process) or 'spark' (the local session)."""
-    prepared = prepare(tables)
-    if engine == "duckdb":
-        from sunshine.engine.backend import DuckDBBackend
+    with open_backend(tables, engine=engine, threads=threads, memory_limit=memory_limit) as backend:
+        return run_funds(backend, year=year, check_date=check_date, params=params, rules=rules,
+                         division_prefix=division_prefix, on_rule=on_rule)
 
-        with DuckDBBackend(threads=threads, memory_limit=memory_limit) as duck:
-            duck.register_all(prepared)
-            return run_funds(duck, year=year, check_date=check_date, params=params, rules=rules,
-                             division_prefix=division_prefix, on_rule=on_rule)
-    if engine == "spark":
-        from sunshine.engine.spark import SparkBackend, local_session
 
-        with SparkBackend(local_session()) as spark:
-            spark.register_all(prepared)
-            return run_funds(spark, year=year, check_date=check_date, params=params, rules=rules,
-                             division_prefix=division_prefix, on_rule=on_rule)
-    raise ValueError(f"engine must be 'duckdb' or 'spark', not {engine!r}")
+# --- the computed standards of funds.md §5–6 (sunshine.engine.funds.credit) -----------------------------------
+
+def run_subsidy(backend: Backend, *, year: int, division_prefix: str | None = None,
+                params: Params | Mapping[str, Any] | None = None) -> pa.Table:
+    """The interest subsidy per loan for ``year`` (SUBSIDY) over the tables registered on ``backend``."""
+    return credit.conform_subsidy(backend.query(credit.subsidy_sql(
+        year=year, division_prefix=division_prefix, params=params, dialect=backend.dialect)))
+
+
+def run_dividends(backend: Backend, *, year: int, keep_years: int | None = None,
+                  division_prefix: str | None = None, params: Params | Mapping[str, Any] | None = None) -> pa.Table:
+    """The dividends of ``year`` (DIVIDENDS) over the tables registered on ``backend``."""
+    return credit.conform_dividends(backend.query(credit.dividends_sql(
+        year=year, keep_years=keep_years, division_prefix=division_prefix, params=params, dialect=backend.dialect)))
+
+
+def interest_subsidy(tables: Mapping[str, Source], *, year: int, division_prefix: str | None = None,
+                     params: Params | Mapping[str, Any] | None = None, engine: str = "duckdb",
+                     threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
+    """``sunshine loans subsidy``: loan_no, year, subsidy for every loan outstanding in ``year`` (funds.md §5)."""
+    with open_backend(tables, engine=engine, threads=threads, memory_limit=memory_limit) as backend:
+        return run_subsidy(backend, year=year, division_prefix=division_prefix, params=params)
+
+
+def dividends(tables: Mapping[str, Source], *, year: int, keep_years: int | None = None,
+              division_prefix: str | None = None, params: Params | Mapping[str, Any] | None = None,
+              engine: str = "duckdb", threads: int | None = None, memory_limit: str | None = None) -> pa.Table:
+    """``sunshine assets dividends``: asset_no, year, household_no (NULL: a village), division_code, amount
+    (funds.md §6); ``keep_years`` defaults to the standard's dividend_keep_years (2)."""
+    with open_backend(tables, engine=engine, threads=threads, memory_limit=memory_limit) as backend:
+        return run_dividends(backend, year=year, keep_years=keep_years, division_prefix=division_prefix,
+                             params=params)

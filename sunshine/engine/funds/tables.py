@@ -17,8 +17,21 @@ announcements          公告公示: kind approval | result; the period is start
 standards              computed standards of the computed subsidy items (loan_interest_subsidy: key = loan_no;
                        dividend: key = household_no), filled by loans and assets (funds.md §5, §6)
 members                registry facts: one row per member and year, whatever the 成员状态 (the comparison's
-                       ``people`` table conforms to it); change_date is the date of the last status change
+                       ``people`` table conforms to it); change_date is the date of the last status change;
+                       birth_date (optional) gives a borrower's age (L-INELIGIBLE)
 deaths                 id_hash, death_date (the 公安 deaths dataset, hashed)
+loans                  扶贫小额信贷 (funds.md §1): the borrower by id_hash, the 户编号 stated; annual_rate as
+                       DECIMAL(9, 6) (a rate is exact to 1e-6); guarantee as its slug; renewal_of names the
+                       loan a renewal (续贷) replaces
+loan_repayments        还款: loan_no, date, principal, interest
+assets                 扶贫资产: kind, method and status as slugs; household_ratio DECIMAL(7, 6) (0–1); villages
+                       as the file's text, 区划代码 joined by ';' (an empty list means the asset's own division)
+asset_income           可分配收益 per asset and year (several rows of one asset and year are summed)
+household_years        registry facts per household and year for the dividends (funds.md §6): village, status,
+                       exit_year (脱贫年度) and active_members (在册人数; when empty, counted from ``members``).
+                       ``members`` carries no exit year, so the registry layer hands this table over too; it is
+                       not named ``households`` because the rules' CTE of that name (base.households_cte)
+                       would hide it
 
 An absent table is read as empty. Codes are the English slugs below; Chinese labels are what files carry and
 explanations show. Money is decimal128(14, 2) yuan; dates are date32.
@@ -69,15 +82,36 @@ STANDARDS = _schema(("item", pa.string(), False), ("key", pa.string(), False), (
 MEMBERS = _schema(
     ("id_hash", pa.string()), ("name", pa.string()), ("household_no", pa.string(), False),
     ("village_code", pa.string()), ("year", pa.int32(), False), ("household_status", pa.string()),
-    ("member_status", pa.string()), ("change_date", pa.date32()),
+    ("member_status", pa.string()), ("change_date", pa.date32()), ("birth_date", pa.date32()),
 )
 DEATHS = _schema(("id_hash", pa.string()), ("death_date", pa.date32()))
+RATE = pa.decimal128(9, 6)      # an annual interest rate, 0.0435
+RATIO = pa.decimal128(7, 6)     # a share of 0–1
+LOANS = _schema(
+    ("loan_no", pa.string(), False), ("household_no", pa.string()), ("id_hash", pa.string()), ("name", pa.string()),
+    ("bank", pa.string()), ("loan_date", pa.date32()), ("due_date", pa.date32()), ("extended_due_date", pa.date32()),
+    ("amount", MONEY), ("annual_rate", RATE), ("guarantee", pa.string()), ("purpose", pa.string()),
+    ("renewal_of", pa.string()),
+)
+LOAN_REPAYMENTS = _schema(("loan_no", pa.string(), False), ("date", pa.date32()), ("principal", MONEY),
+                          ("interest", MONEY))
+ASSETS = _schema(
+    ("asset_no", pa.string(), False), ("name", pa.string()), ("project_no", pa.string()), ("kind", pa.string()),
+    ("division_code", pa.string()), ("value", MONEY), ("formed_date", pa.date32()), ("operator", pa.string()),
+    ("method", pa.string()), ("household_ratio", RATIO), ("villages", pa.string()), ("status", pa.string()),
+)
+ASSET_INCOME = _schema(("asset_no", pa.string(), False), ("year", pa.int32(), False), ("income", MONEY))
+HOUSEHOLD_YEARS = _schema(
+    ("household_no", pa.string(), False), ("year", pa.int32(), False), ("village_code", pa.string()),
+    ("status", pa.string()), ("exit_year", pa.int32()), ("active_members", pa.int32()),
+)
 
 TABLES: Mapping[str, pa.Schema] = {
     "projects": PROJECTS, "project_beneficiaries": PROJECT_BENEFICIARIES, "funds": FUNDS,
     "allocations": ALLOCATIONS, "expenditures": EXPENDITURES, "payments": PAYMENTS,
     "village_cadres": VILLAGE_CADRES, "announcements": ANNOUNCEMENTS, "standards": STANDARDS,
-    "members": MEMBERS, "deaths": DEATHS,
+    "members": MEMBERS, "deaths": DEATHS, "loans": LOANS, "loan_repayments": LOAN_REPAYMENTS, "assets": ASSETS,
+    "asset_income": ASSET_INCOME, "household_years": HOUSEHOLD_YEARS,
 }
 # Columns a table may lack (added after the file formats): read as NULL.
 OPTIONAL_COLUMNS: Mapping[str, frozenset[str]] = {
@@ -88,7 +122,11 @@ OPTIONAL_COLUMNS: Mapping[str, frozenset[str]] = {
     "village_cadres": frozenset({"name", "position"}),
     "announcements": frozenset({"end_date", "days"}),
     "funds": frozenset({"document_no", "source"}),
-    "members": frozenset({"name", "change_date"}),
+    "members": frozenset({"name", "change_date", "birth_date"}),
+    "loans": frozenset({"name", "bank", "extended_due_date", "purpose", "renewal_of", "id_hash", "household_no"}),
+    "loan_repayments": frozenset({"interest"}),
+    "assets": frozenset({"name", "project_no", "kind", "value", "formed_date", "operator", "villages"}),
+    "household_years": frozenset({"exit_year", "active_members"}),
 }
 
 SUBJECTS = ("fund", "project", "payment", "loan")
@@ -121,6 +159,28 @@ APPROVAL, RESULT = "approval", "result"
 IMPLEMENTING, COMPLETED, ACCEPTED = "implementing", "completed", "accepted"
 STARTED_STATUSES = (IMPLEMENTING, COMPLETED, ACCEPTED)
 BENEFIT_CATEGORIES = ("industry", "employment", "asset_income")
+
+
+GUARANTEES = {"免担保": "none", "其他": "other"}
+NO_GUARANTEE = "none"
+ASSET_KINDS = {"光伏": "solar", "设施农业": "greenhouse", "养殖": "livestock", "乡村旅游": "tourism", "厂房": "plant",
+               "其他": "other"}
+DIVIDEND_METHODS = {"按户": "per_household", "按人": "per_person"}
+PER_HOUSEHOLD, PER_PERSON = "per_household", "per_person"
+ASSET_STATUSES = {"运营": "operating", "处置": "disposed", "报废": "scrapped"}
+OPERATING = "operating"
+
+# The outputs of the computations of funds.md §5–6 (§7 keys), in yuan like every amount.
+SUBSIDY = pa.schema([
+    pa.field("loan_no", pa.string(), nullable=False), pa.field("year", pa.int32(), nullable=False),
+    pa.field("subsidy", MONEY, nullable=False),
+])
+DIVIDENDS = pa.schema([
+    pa.field("asset_no", pa.string(), nullable=False), pa.field("year", pa.int32(), nullable=False),
+    pa.field("household_no", pa.string()),                   # NULL: a village's share
+    pa.field("division_code", pa.string(), nullable=False),   # the village
+    pa.field("amount", MONEY, nullable=False),
+])
 
 
 def labels(choices: Mapping[str, str]) -> dict[str, str]:

@@ -69,6 +69,39 @@ class FundsScenario:
                         household_no=extra.pop("household_no", None), item=item, period=period,
                         amount=money(amount), paid_date=paid, **extra)
 
+    # --- micro-credit and asset income (funds.md §1, §5–6) ----------------------------------------------------
+
+    def loan(self, loan_no: str, who: Mapping[str, Any] | None, amount: str | int, start: dt.date, due: dt.date, *,
+             rate: str = "0.05", extended: dt.date | None = None, renewal_of: str | None = None,
+             guarantee: str = "none", bank: str = "农商银行") -> dict[str, Any]:
+        """A loan to ``who`` (a member row or an outsider; None: nobody known); 5 % a year, so 36000.00 元 earns
+        exactly 5.00 元 of subsidy a day."""
+        who = who or {}
+        return self.add("loans", loan_no=loan_no, household_no=who.get("household_no"), id_hash=who.get("id_hash"),
+                        name=who.get("name"), bank=bank, loan_date=start, due_date=due, extended_due_date=extended,
+                        amount=money(amount), annual_rate=Decimal(rate), guarantee=guarantee, purpose="养殖",
+                        renewal_of=renewal_of)
+
+    def repay(self, loan_no: str, day: dt.date, principal: str | int, interest: str | int = 0) -> dict[str, Any]:
+        return self.add("loan_repayments", loan_no=loan_no, date=day, principal=money(principal),
+                        interest=money(interest))
+
+    def household_year(self, household_no: str, *, village: str = VILLAGE, status: str = "in_poverty",
+                       exit_year: int | None = None, members: int | None = 1, year: int = YEAR) -> dict[str, Any]:
+        return self.add("household_years", household_no=household_no, year=year, village_code=village,
+                        status=status, exit_year=exit_year, active_members=members)
+
+    def asset(self, asset_no: str, *, villages: str | None, ratio: str, method: str = "per_household",
+              status: str = "operating", division: str = VILLAGE, income: str | int | None = None,
+              year: int = YEAR) -> dict[str, Any]:
+        row = self.add("assets", asset_no=asset_no, name=f"{asset_no}光伏电站", project_no=None, kind="solar",
+                       division_code=division, value=money(1000000), formed_date=dt.date(2018, 6, 1),
+                       operator="某合作社", method=method, household_ratio=Decimal(ratio), villages=villages,
+                       status=status)
+        if income is not None:
+            self.add("asset_income", asset_no=asset_no, year=year, income=money(income))
+        return row
+
     def tables(self) -> dict[str, pa.Table]:
         return {name: pa.Table.from_pylist(self.rows.get(name, []), schema=schema)
                 for name, schema in TABLES.items()}

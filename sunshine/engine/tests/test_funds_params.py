@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sunshine.engine.funds.params import DEFAULT_ITEMS, Params
 from sunshine.policy.parameters import StandardParameters
 
@@ -23,3 +25,12 @@ def test_a_changed_standard_reaches_the_rules() -> None:
     assert params.item("public_job").standard == Decimal("900.50")
     assert params.item("dividend").standard is None   # computed items stay computed
     assert (params.announcement_days, params.funds_idle_days) == (15, 60)
+
+
+def test_loan_parameters_come_from_the_standard() -> None:
+    standard = StandardParameters().with_changes(loan_max="40000", loan_max_years=2, loan_overdue_warning_days=60)
+    params = Params.from_mapping(standard.to_dict())
+    assert (params.loan_max, params.loan_max_years, params.loan_overdue_warning_days) == (Decimal("40000.00"), 2, 60)
+    assert params.dividend_keep_years == 2 and params.to_dict()["loan_max"] == 40000.0
+    with pytest.raises(ValueError, match="loan_min_age"):
+        Params(loan_min_age=70)

@@ -207,6 +207,15 @@ def cadres(s: FundsScenario) -> None:
             s.pay("PAY-C6", s.outsider("册外戊"), "temporary_relief", 1000, household_no=payee["household_no"])
 
 
+def loans(s: FundsScenario) -> None:
+    """One loan per L-rule, so that the whole catalogue runs here too (the cases: test_funds_loans.py)."""
+    p = s.person("贷款乙")
+    s.loan("DK-A1", p, 60000, D(YEAR, 3, 1), D(YEAR + 1, 3, 1))                       # L-LIMIT
+    s.loan("DK-A2", s.outsider("册外己"), 20000, D(YEAR, 3, 1), D(YEAR + 1, 3, 1))     # L-INELIGIBLE
+    s.loan("DK-A3", p, 20000, D(YEAR - 1, 3, 1), D(YEAR, 3, 1))                       # L-OVERDUE
+    s.repay("DK-A3", D(YEAR, 3, 1), 5000)
+
+
 def build() -> FundsScenario:
     s = FundsScenario()
     money_flow(s)
@@ -214,6 +223,7 @@ def build() -> FundsScenario:
     ineligible(s)
     duplicates_and_standards(s)
     cadres(s)
+    loans(s)
     # One duplicate in another village, for the division filter.
     p = s.person("外村甲", village=OTHER_VILLAGE)
     s.pay("PAY-X1", p, "medical_premium", 140)
@@ -344,6 +354,12 @@ def test_registry_facts_accept_the_comparison_people_table():
     from sunshine.engine.funds.tables import MEMBERS, conform
 
     assert conform("members", PEOPLE.empty_table()).schema == MEMBERS
+
+
+def test_loans(rules):
+    assert [(f["rule"], f["key"]) for code in ("L-LIMIT", "L-INELIGIBLE", "L-OVERDUE") for f in rules[code]] == [
+        ("L-LIMIT", "DK-A1"), ("L-INELIGIBLE", "DK-A2"), ("L-OVERDUE", "DK-A3")]
+    assert rules["L-OVERDUE"][0]["amount"] == money(15000) and rules["L-OVERDUE"][0]["severity"] == "high"
 
 
 def test_every_rule_flags_something(rules):

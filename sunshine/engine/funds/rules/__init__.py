@@ -2,9 +2,9 @@
 
 ``rule_sql(code, …)`` is a pure function of the year, the check date, the standard's parameters and the
 division; it returns one statement yielding the FINDINGS columns (sunshine.engine.funds.tables) in the fixed
-order. The builders live in ``money`` (fund → project → spending), ``payments`` (payments to people) and
-``projects`` (the project library); the shared parts in ``base``. A new catalogue entry (the L-* rules of
-funds.md §5) is a builder returning CTEs that end in ``finding``, registered here in catalogue order.
+order. The builders live in ``money`` (fund → project → spending), ``payments`` (payments to people),
+``projects`` (the project library) and ``loans`` (micro-credit, funds.md §5); the shared parts in ``base``. A
+new catalogue entry is a builder returning CTEs that end in ``finding``, registered here in catalogue order.
 """
 # ruff: noqa: S608 - SQL is generated from validated numbers and fixed codes; data never enters the text
 
@@ -18,7 +18,7 @@ from sunshine.engine.assessment.rules import with_clause
 from sunshine.engine.dialect import DUCKDB, Dialect
 from sunshine.engine.funds.catalogue import RULES
 from sunshine.engine.funds.params import Params
-from sunshine.engine.funds.rules import money, payments, projects
+from sunshine.engine.funds.rules import loans, money, payments, projects
 from sunshine.engine.funds.rules.base import CTE, FINDING_TYPES, ORDER, Context
 
 __all__ = ["BUILDERS", "Context", "default_check_date", "rule_sql"]
@@ -34,6 +34,9 @@ BUILDERS: dict[str, Callable[[Context], list[CTE]]] = {
     "P-OVERDUE": projects.overdue,
     "P-NOANNOUNCE": projects.no_announcement,
     "P-NOBENEFIT": projects.no_benefit,
+    "L-LIMIT": loans.limit,
+    "L-INELIGIBLE": loans.ineligible,
+    "L-OVERDUE": loans.overdue,
 }
 assert list(BUILDERS) == list(RULES), "builders must follow the catalogue order"  # noqa: S101
 
