@@ -14,13 +14,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from sunshine.assessment.services import run_assessment
 from sunshine.comparison.tests import factories as cf
 from sunshine.config.api import api
+from sunshine.funds.tests import project_factories as pf
+from sunshine.funds.tests import trail_factories as ff
+from sunshine.funds.urls_projects import PUBLIC_ROUTES as PROJECT_PUBLIC_ROUTES
 from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
 from sunshine.workflow.tests import factories as wf
-from sunshine.workflow.urls import PUBLIC_ROUTES
+from sunshine.workflow.urls import PUBLIC_ROUTES as NOTICE_PUBLIC_ROUTES
 
 DENIED = {403, 404}
+PUBLIC_ROUTES = NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
 
@@ -71,6 +75,11 @@ def target(users, household_a, household_b):
     sample_at_id(household_b, int(ids["id"]))
     mf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
     wf.at_ids(actor=users["county"], household_year=household_b, id=int(ids["id"]))
+    pf.at_ids(actor=users["county"], division=f.VILLAGE_B, id=int(ids["id"]))
+    ff.at_ids(actor=users["county"], household_year=household_b, id=int(ids["id"]))
+    from sunshine.funds.models_transfer import FundsUpload  # a funds file upload is its creator's too
+
+    FundsUpload.objects.create(pk=int(ids["job_id"]), user=users["clerk_b"], kind="funds", file_name="x.csv")
     return ids
 
 
@@ -100,7 +109,9 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
     # Lists show nothing of B, whatever is asked for.
     for url in ("/households/", f"/households/?division={f.VILLAGE_B}", f"/households/?q={target['household_no']}",
                 f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/",
-                "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/", "/cases/",
+                "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/", "/cases/", "/projects/",
+                f"/projects/?division={f.VILLAGE_B}", "/funds/", "/payments/", f"/payments/?division={f.VILLAGE_B}",
+                f"/payments/?household_no={target['household_no']}",
                 f"/cases/?division={f.VILLAGE_B}"):
         body = client.get(url, follow=True).content.decode()
         body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
@@ -186,7 +197,9 @@ def test_api_lists_never_show_village_b(client: Client, users, target, household
     for url in ("/api/households", f"/api/households?division={f.VILLAGE_B}", "/api/members",
                 f"/api/households?q={target['household_no']}", "/api/divisions", "/api/comparison/findings",
                 "/api/monitoring/warnings", "/api/monitoring/monitored", "/api/cases",
-                f"/api/cases?division={f.VILLAGE_B}", "/api/cases?awaiting=true"):
+                f"/api/cases?division={f.VILLAGE_B}", "/api/cases?awaiting=true", "/api/projects",
+                f"/api/projects?division={f.VILLAGE_B}", "/api/funds", "/api/funds/payments",
+                f"/api/funds/payments?household_no={target['household_no']}"):
         response = client.get(url)
         assert response.status_code in {200, *DENIED}, url
         body = response.content.decode()
@@ -217,6 +230,8 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
     mf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
               id=int(target_a["id"]))
     wf.at_ids(actor=users["county"], household_year=household_a, id=int(target_a["id"]))
+    pf.at_ids(actor=users["county"], division=f.VILLAGE_A, id=int(target_a["id"]))
+    ff.at_ids(actor=users["county"], household_year=household_a, id=int(target_a["id"]))
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

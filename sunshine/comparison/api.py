@@ -80,7 +80,7 @@ def list_findings(request: HttpRequest, filters: Query[FindingQuery]) -> dict[st
     wanted = selectors.FindingFilter(
         rule=filters.rule, status=filters.status, severity=filters.severity, year=filters.year,
         division=filters.division, overdue=filters.overdue, run=filters.run, match=filters.match,
-        dataset=filters.dataset, household_no=filters.household_no,
+        dataset=filters.dataset, household_no=filters.household_no, kind=filters.kind,
     )
     count, rows = paginate(selectors.findings(request.auth, wanted, today=on), filters.page, filters.page_size)
     if rows and request.auth.can_see_full_personal_data:

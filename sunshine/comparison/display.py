@@ -77,7 +77,9 @@ def text_for(reader: User, text: str | None) -> str:
 
 
 def rule_title(code: str) -> str:
-    rule = RULES.get(code)
+    from sunshine.engine.funds.catalogue import RULES as FUNDS_RULES
+
+    rule = RULES.get(code) or FUNDS_RULES.get(code)
     return rule.title if rule else code
 
 
@@ -108,6 +110,11 @@ def finding_item(reader: User, f: Finding, on: dt.date | None = None) -> dict[st
         "first_run_id": f.first_run_id,
         "last_run_id": f.last_run_id,
         "previous_id": f.previous_id,
+        # Funds findings (empty for comparison ones): what it is about, its key and amount (funds.md §7).
+        "subject": f.subject or None,
+        "subject_label": f.get_subject_display() if f.subject else "",
+        "key": f.key,
+        "amount": f.amount,
     }
 
 

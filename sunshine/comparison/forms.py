@@ -15,12 +15,16 @@ from sunshine.core.choices import DivisionLevel
 from sunshine.core.fields import DivisionFilterField, bind_division_fields
 from sunshine.core.forms import ServiceErrorsMixin
 from sunshine.engine.comparison.catalogue import RULES
+from sunshine.engine.funds.catalogue import RULES as FUNDS_RULES
 
 if TYPE_CHECKING:
     from sunshine.core.models import User
 
 # Rules by their Chinese titles; the code is secondary (in brackets) for those who know it.
 RULE_TITLES = [(code, f"{r.title}({code})") for code, r in RULES.items()]
+FUNDS_RULE_TITLES = [(code, f"{r.title}({code})") for code, r in FUNDS_RULES.items()]
+# The finding list's 类型 filter: comparison findings, or funds and projects findings (those have a subject).
+FINDING_TYPE_CHOICES = [("comparison", _("数据比对")), ("funds", _("资金项目"))]
 # The engine is picked by how much data there is, not by product name (engine names stay out of pages).
 ENGINE_CHOICES = [(Engine.DUCKDB.value, _("常规(单机计算)")), (Engine.SPARK.value, _("大数据量(集群计算)"))]
 ATTACHMENT_ACCEPT = ",".join([*ATTACHMENT_TYPES, "application/pdf", "image/jpeg", "image/png"])
@@ -80,7 +84,8 @@ def division_in_scope(form: forms.Form, name: str, reader: User | None) -> str |
 class FindingFilterForm(forms.Form):
     """The list's filters (GET). Bad values are dropped rather than refused: a filter link must always open."""
 
-    rule = forms.ChoiceField(label=_("规则"), required=False, choices=_blank(RULE_TITLES))
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=_blank(FINDING_TYPE_CHOICES))
+    rule = forms.ChoiceField(label=_("规则"), required=False, choices=_blank(RULE_TITLES + FUNDS_RULE_TITLES))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(FindingStatus.choices))
     severity = forms.ChoiceField(label=_("严重程度"), required=False, choices=_blank(SEVERITY_CHOICES))
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
@@ -107,6 +112,7 @@ class FindingFilterForm(forms.Form):
             severity=data.get("severity") or None, year=data.get("year"), match=data.get("match") or None,
             dataset=data.get("dataset") or None, division=division_in_scope(self, "division", self.reader),
             run=data.get("run"), overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip() or None,
+            kind=data.get("kind") or None,
         )
 
 

@@ -4,6 +4,7 @@ already masked for masked roles (sunshine.comparison.display)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -11,8 +12,11 @@ from ninja import Field, Schema
 from sunshine.comparison.choices import DATASET_CHOICES, Engine, FindingStatus, JobStatus
 from sunshine.core.api import PageQuery
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, RULES, SEVERITY_LABELS
+from sunshine.engine.funds.catalogue import RULES as FUNDS_RULES
+from sunshine.engine.funds.catalogue import SUBJECT_LABELS
 
-RuleSlug = Literal[tuple(RULES)]  # type: ignore[valid-type]
+# Funds findings (F-/P-, sunshine.funds.check) share the findings table and its workflow, so the API names them too.
+RuleSlug = Literal[tuple(RULES) + tuple(FUNDS_RULES)]  # type: ignore[valid-type]
 SeveritySlug = Literal[tuple(SEVERITY_LABELS)]  # type: ignore[valid-type]
 MatchSlug = Literal[tuple(MATCH_LABELS)]  # type: ignore[valid-type]
 StatusSlug = Literal[tuple(FindingStatus.values)]  # type: ignore[valid-type]
@@ -25,7 +29,9 @@ def _described(pairs: Any) -> str:
     return " · ".join(f"{v}={label}" for v, label in pairs)
 
 
-D_RULE = "规则代码:" + _described((code, r.title) for code, r in RULES.items())
+D_RULE = "规则代码:" + _described((code, r.title) for code, r in (RULES | FUNDS_RULES).items())
+SubjectSlug = Literal[tuple(SUBJECT_LABELS)]  # type: ignore[valid-type]
+D_SUBJECT = "资金项目核查对象:" + _described(SUBJECT_LABELS.items())
 D_SEVERITY = "严重程度:" + _described(SEVERITY_LABELS.items())
 D_MATCH = "匹配方式:" + _described(MATCH_LABELS.items())
 D_STATUS = "核实状态:" + _described(FindingStatus.choices)
@@ -124,6 +130,9 @@ class ComparisonFindingOut(Schema):
     first_run_id: int
     last_run_id: int
     previous_id: int | None = Field(None, description="此前同一问题的发现")
+    subject: SubjectSlug | None = Field(None, description=D_SUBJECT + ";数据比对发现为 null")
+    key: str = Field("", description="资金编号、项目编号或发放编号(多笔以 ; 分隔);数据比对发现为空")
+    amount: Decimal | None = Field(None, description="滞留、闲置、超标或发放金额(元)")
 
 
 class FindingEventOut(Schema):
@@ -171,6 +180,7 @@ class FindingQuery(PageQuery):
     match: MatchSlug | None = Field(None, description=D_MATCH)
     dataset: DatasetSlug | None = Field(None, description=D_DATASET)
     household_no: str | None = Field(None, max_length=30, description="户编号")
+    kind: Literal["comparison", "funds"] | None = Field(None, description="类型:comparison=数据比对;funds=资金项目")
 
 
 class FindingVerifyIn(Schema):

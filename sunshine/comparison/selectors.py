@@ -133,6 +133,7 @@ class FindingFilter:
     dataset: str | None = None
     household_no: str | None = None
     q: str | None = None
+    kind: str | None = None  # "comparison" or "funds" (funds findings have a subject)
 
 
 def _division_prefix(code: str) -> str:
@@ -171,6 +172,10 @@ def findings(reader: User, filters: FindingFilter | None = None, *, today: dt.da
         qs = qs.filter(occurrences__run_id=f.run)
     if f.household_no:
         qs = qs.filter(household__household_no=f.household_no)
+    if f.kind == "comparison":
+        qs = qs.filter(subject="")
+    elif f.kind == "funds":
+        qs = qs.exclude(subject="")
     if f.q:
         qs = qs.filter(_search_q(f.q.strip()))
     return qs.order_by(SEVERITY_RANK, "deadline", "id")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from sunshine.comparison import display, selectors, workflow
 from sunshine.comparison.forms import FindingFilterForm, RectifyForm, VerifyForm
 from sunshine.comparison.models import Finding
+from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.attachments import attachment_response
 from sunshine.core.audit import log_access, log_full_read
 from sunshine.core.choices import AccessAction
@@ -52,6 +53,7 @@ def _list(request: HttpRequest, *, overdue_only: bool) -> HttpResponse:
         "form": form, "filters": filters, "page": page, "rows": rows, "drill": drill,
         "overdue_only": overdue_only, "query": query.urlencode(), "division_query": division_query.urlencode(),
         "run": selectors.visible_runs(request.user, kind=None).filter(pk=filters.run).first() if filters.run else None,
+        "can_check_funds": bool(request.user.role_set & ROLES_THAT_RUN_COMPARISON),
     })
 
 
@@ -110,7 +112,17 @@ def _detail_context(request: HttpRequest, finding: Finding, verify_form: VerifyF
         "verify_form": verify_form or (VerifyForm() if step == workflow.VERIFY else None),
         "rectify_form": rectify_form or (RectifyForm() if step == workflow.RECTIFY else None),
         "days_left": (finding.deadline - on).days, "days_over": (on - finding.deadline).days,
+        "funds_links": _funds_links(reader, finding),
     }
+
+
+def _funds_links(reader: Any, finding: Finding) -> list[Any]:
+    """A funds finding's fund, project or payments, linked to their pages (empty for comparison findings)."""
+    if not finding.subject:
+        return []
+    from sunshine.funds.selectors import finding_links
+
+    return finding_links(reader, finding)
 
 
 @login_required

@@ -179,6 +179,7 @@ SUNSHINE_TODO_PROVIDERS = [
     "sunshine.workflow.todo.items",
     "sunshine.monitoring.todo.items",
     "sunshine.comparison.todo.items",
+    "sunshine.funds.todo_projects.items",
 ]
 # Lockouts (and the public site's rate limits) count the client's address: behind N reverse proxies it is taken
 # from X-Forwarded-For; with 0 (the default) that header is ignored, since a client can forge it.

@@ -48,7 +48,24 @@ def registry_files() -> str:
            "导入接受 CSV(UTF-8,可带 BOM)和 XLSX;表头可以是中文列名,也可以是英文字段名(不区分大小写),"
            "列的顺序不限;未知的列会被报告并忽略。空单元格表示未知(不是零)。导出按下表顺序写中文表头。"
            "通用约定(身份证号、区划代码、金额、日期)见 [../formats.md](../formats.md)。\n"]
-    for spec in TABLES.values():
+    return "".join([*out, _file_tables(TABLES.values())])
+
+
+def funds_files() -> str:
+    from sunshine.funds.transfer.columns import SPECS
+
+    out = [HEADER, "# 资金项目文件:项目、受益户、资金指标、拨付、支出、到户发放、村干部\n\n",
+           "`sunshine funds import KIND FILE` 和资金项目文件导入页面接受 CSV(UTF-8,可带 BOM,或 GB18030)、XLSX 和 "
+           "Parquet;表头可以是中文列名,也可以是英文字段名。编号在县内唯一;同一文件重复导入不改变数据。"
+           "有任何错误时整个文件不导入(`--partial` 只导入无错误的行)。"
+           "到户发放用“身份证号”或“身份证号哈希”标明领取人(每行其一)。\n"]
+    return "".join([*out, _file_tables(SPECS.values())])
+
+
+def _file_tables(specs: Iterable[Any]) -> str:
+    """One section per file (registry TableSpec): its key, sheet names and columns."""
+    out = []
+    for spec in specs:
         out.append(f"\n## {spec.title}({spec.name})\n\n")
         out.append(f"- 每行的键:{'、'.join(spec.column(k).header for k in spec.key)}\n")
         out.append(f"- XLSX 工作表名:{'、'.join(spec.sheet_names)}\n\n")
@@ -188,6 +205,7 @@ def outputs() -> str:
 
 PAGES: dict[str, Callable[[], str]] = {
     "registry-files.md": registry_files,
+    "funds-files.md": funds_files,
     "datasets.md": datasets,
     "choices.md": choices,
     "policy-parameters.md": policy_parameters,

@@ -21,6 +21,7 @@ from sunshine.comparison.datasets import storage
 from sunshine.comparison.models import DatasetLoad
 from sunshine.comparison.runs.services import delete_runs_touching as delete_comparisons_touching
 from sunshine.core.models import Division
+from sunshine.demo.funds import clear_demo_funds
 from sunshine.monitoring.models import EarlyWarning, MonitoredHousehold, MonitoringRun, SampleDraw
 from sunshine.workflow.models import AnnualAdjustment, Case
 
@@ -41,6 +42,8 @@ def clear_previous_demo(county6: str) -> dict[str, int]:
     assessment runs, and the demo's dataset versions; returns how many of each were deleted."""
     region = Division.objects.filter(code__startswith=county6)
     counts: dict[str, int] = {}
+    # The funds trail first: its payments and project beneficiaries hold registry households (PROTECT).
+    counts["payments"] = clear_demo_funds(county6)
     with transaction.atomic():
         # Cases first: they hold households and monitored households (PROTECT); steps and objections cascade.
         counts["cases"] = Case.objects.filter(division__in=region).delete()[1].get(Case._meta.label, 0)

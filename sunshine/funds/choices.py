@@ -10,9 +10,13 @@ from sunshine.engine.funds.catalogue import SUBJECT_LABELS
 from sunshine.engine.funds.params import DEFAULT_ITEMS
 from sunshine.engine.funds.tables import (
     ANNOUNCEMENT_KINDS,
+    ASSET_KINDS,
+    ASSET_STATUSES,
     CADRE_POSITIONS,
     CATEGORIES,
+    DIVIDEND_METHODS,
     FUND_SOURCES,
+    GUARANTEES,
     PROJECT_STATUSES,
     labels,
 )
@@ -52,3 +56,22 @@ class PerformanceResult(models.TextChoices):
 class CommentKind(models.TextChoices):
     COMMENT = "comment", _("意见建议")
     OBJECTION = "objection", _("异议")
+
+
+# Micro-credit and asset income (funds.md §1, §5, §6).
+GUARANTEE_CHOICES = list(labels(GUARANTEES).items())
+ASSET_KIND_CHOICES = list(labels(ASSET_KINDS).items())
+DIVIDEND_METHOD_CHOICES = list(labels(DIVIDEND_METHODS).items())
+ASSET_STATUS_CHOICES = list(labels(ASSET_STATUSES).items())
+
+
+class LoanAction(models.TextChoices):
+    """What happens to a loan after it is made, each recorded with who and when."""
+
+    EXTENSION = "extension", _("展期")
+    RENEWAL = "renewal", _("续贷")
+
+
+class AssetEventKind(models.TextChoices):
+    DISPOSAL = "disposal", _("处置")
+    SCRAPPING = "scrapping", _("报废")

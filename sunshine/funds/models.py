@@ -148,6 +148,9 @@ class AnnouncementComment(models.Model):
                                    related_name="+", verbose_name=_("处理人"))
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     reply = models.TextField(_("处理情况"), blank=True)
+    # A salted hash of the sender's address (sunshine.workflow.services.objections.client_hash): the public
+    # form's rate limit is counted in the database, and nobody learns the address.
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("公告意见")
@@ -277,3 +280,14 @@ class VillageCadre(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.get_position_display()}"
+
+
+from sunshine.funds.models_credit import (  # noqa: E402, F401  (registered with this app)
+    Asset,
+    AssetEvent,
+    AssetIncome,
+    Loan,
+    LoanEvent,
+    LoanRepayment,
+)
+from sunshine.funds.models_transfer import FundsUpload  # noqa: E402, F401  (registered with this app)

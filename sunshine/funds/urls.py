@@ -7,4 +7,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("sunshine.funds.urls_projects")),
     path("", include("sunshine.funds.urls_funds")),
+    path("", include("sunshine.funds.urls_transfer")),
 ]

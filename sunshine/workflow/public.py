@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -107,8 +108,9 @@ def _submit(request: HttpRequest, code: str, case: Case, form: ObjectionForm) ->
         services.submit_objection(case=case, name=data["name"], contact=data["contact"], content=data["content"],
                                   today=today(), address=client_ip(request))
     except RateLimited as exc:
-        return render(request, "workflow/public_limited.html", {
-            "message": exc.message, "code": code, **issuer(case.division)}, status=429)
+        return render(request, "public_limited.html", {
+            "message": exc.message, "back_url": reverse("public_notice", args=[code]),
+            "back_label": _("返回公示名单"), **issuer(case.division)}, status=429)
     except ValidationError as exc:
         form.apply_service_errors(exc)
         return None

@@ -45,7 +45,7 @@ def assert_security_headers(response) -> None:
     assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.parametrize("path", ["/login/", "/public/notices/", "/api/docs", "/no-such-page/"])
+@pytest.mark.parametrize("path", ["/login/", "/public/notices/", "/public/projects/", "/api/docs", "/no-such-page/"])
 def test_anonymous_pages_carry_the_security_headers(db, path):
     response = Client().get(path)
     assert response.status_code in (200, 404), path

@@ -27,7 +27,9 @@ def running_import(user, **claim) -> ImportJob:  # noqa: ANN001
 
 
 def test_every_job_model_with_a_status_records_its_process() -> None:
-    assert set(jobs.job_models()) == {ImportJob, DatasetUpload, ComparisonRun}
+    from sunshine.funds.models_transfer import FundsUpload
+
+    assert set(jobs.job_models()) == {ImportJob, DatasetUpload, ComparisonRun, FundsUpload}
 
 
 def test_a_running_job_whose_process_is_gone_is_marked_failed(users, dead_pid) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from sunshine.core.ids import mask_id_number
-from sunshine.core.spreadsheet import write_records
+from sunshine.core.spreadsheet import labelled_row, write_records
 from sunshine.engine.funds.catalogue import SEVERITY_LABELS, SUBJECT_LABELS
 
 FORMATS = (".json", ".csv", ".xlsx")
@@ -42,4 +42,5 @@ def write(table: pa.Table, numbers: Mapping[str, str], path: Path, *, unmasked: 
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"输出文件应为 {'、'.join(FORMATS)} 之一: {path.name}")
-    return write_records(path, records(table, numbers, unmasked=unmasked), HEADERS, words=WORDS, sheet=sheet)
+    return write_records(path, records(table, numbers, unmasked=unmasked), list(HEADERS.values()),
+                         labelled_row(HEADERS, WORDS), sheet=sheet)

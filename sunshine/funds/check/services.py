@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ from sunshine.comparison.models import ComparisonRun, Finding
 from sunshine.comparison.runs import snapshot as run_files
 from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.models import Division, User
-from sunshine.core.scope import division_visible
+from sunshine.core.scope import run_division
 from sunshine.engine.funds.catalogue import RULES
 from sunshine.engine.funds.params import Params
 from sunshine.engine.funds.run import default_check_date, run_funds_check
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 FINDINGS_FILE = "findings.parquet"
 INTERNAL_ERROR = "资金项目核查时发生内部错误,未保存任何核查结果;请联系管理员"
 DEFAULT_VERIFICATION_DAYS = StandardParameters().verification_days
+COUNTY_PREFIX = 6   # digits of a county code
 
 
 @dataclass
@@ -64,14 +66,7 @@ def plan_check(*, actor: User | None, year: int, division_code: str | None = Non
         raise PermissionDenied("请先登录")
     if not actor.role_set & ROLES_THAT_RUN_COMPARISON:
         raise PermissionDenied("您的角色不能发起资金项目核查;核查由县级管理、监督、省级分析或系统管理员发起")
-    code = division_code or actor.division_id
-    if not code:
-        raise PermissionDenied("您的账号未设置所属区划")
-    if not division_visible(actor, code):
-        raise PermissionDenied("该区划不在您的管辖范围内")
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        raise ValidationError({"division_code": [f"区划不存在: {code}"]})
+    division = run_division(actor, division_code)
     if engine not in Engine.values:
         raise ValidationError({"engine": [f"计算引擎应为 {'、'.join(Engine.values)} 之一"]})
     unknown = sorted(set(rules or ()) - set(RULES))
@@ -110,11 +105,27 @@ def _compute_one(plan: Plan, prefix: str, directory: Path | None) -> pa.Table:
         directory.mkdir(parents=True, exist_ok=True)
         for name, table in tables.items():
             pq.write_table(table, directory / f"{name}.parquet")
-    result = run_funds_check(tables, year=plan.year, check_date=plan.check_date, params=_params(plan.parameters),
-                             engine=plan.engine, rules=plan.rules, division_prefix=prefix)
+    # The tables are already those of the division; the engine's own division filter would drop a finding
+    # whose owner it cannot tell (a payment to someone outside the registry, naming no project or fund).
+    result = within(run_funds_check(tables, year=plan.year, check_date=plan.check_date,
+                                    params=_params(plan.parameters), engine=plan.engine, rules=plan.rules),
+                    prefix)
     if directory is not None:
         pq.write_table(result, directory / FINDINGS_FILE)
     return result
+
+
+def within(table: pa.Table, prefix: str) -> pa.Table:
+    """The findings owned inside ``prefix``; a finding without an owner division is a payment the county's
+    tables hold (its payee is in no registry household, it names no project or fund): kept by a run over the
+    county or wider, where _owner gives it the run's division."""
+    if not table.num_rows:
+        return table
+    codes = table.column("division_code")
+    keep = pc.starts_with(codes, prefix)
+    if len(prefix) <= COUNTY_PREFIX:
+        keep = pc.or_kleene(keep, pc.is_null(codes))
+    return table.filter(pc.fill_null(keep, False))
 
 
 def fingerprint(row: dict[str, Any]) -> str:

@@ -88,3 +88,16 @@ class Command(BaseCommand):
         scenario.finish(summary, year=year, county6=county6, village=village, eligible=eligible,
                         monitored=monitored)
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.perf_counter() - started:.1f} s)"))
+        self._funds(year=year, county6=county6, seed=options["seed"])
+
+    def _funds(self, *, year: int, county6: str, seed: int) -> None:
+        """The county's funds, project library and payments (with planted anomalies), and a funds check."""
+        from sunshine.demo.funds import load_demo_funds
+        from sunshine.demo.scenario import demo_user
+        from sunshine.funds.check.services import run_check
+
+        started = time.perf_counter()
+        loaded = load_demo_funds(year=year, county6=county6, seed=seed)
+        run, _ = run_check(actor=demo_user("county"), year=year, division_code=f"{county6}000000")
+        self.stdout.write(self.style.SUCCESS(
+            f"{loaded}; 资金项目核查 #{run.pk}: {run.message} ({time.perf_counter() - started:.1f} s)"))

@@ -20,7 +20,7 @@ from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.funds.check import export
 from sunshine.funds.check.services import payee_numbers, run_check
-from sunshine.registry.management.commands._common import acting_user
+from sunshine.registry.management.commands._common import output_request
 
 
 def _date(text: str) -> dt.date:
@@ -46,9 +46,10 @@ class Command(BaseCommand):
         check.add_argument("--unmasked", action="store_true", help="输出完整身份证号(仅限可查看完整个人信息的角色)")
         check.add_argument("--user", help="以该用户的身份和管辖范围执行;默认为第一个系统管理员")
         imp = sub.add_parser("import", help="导入 funds.md §1 的文件")
-        from sunshine.funds.transfer.cli import add_import_arguments
+        from sunshine.funds.transfer.cli import add_file_actions, add_import_arguments
 
         add_import_arguments(imp)
+        add_file_actions(sub)  # export, template
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
@@ -56,18 +57,16 @@ class Command(BaseCommand):
 
             handle_import(self, options)
             return
+        if options["action"] in ("export", "template"):
+            from sunshine.funds.transfer.cli import handle_file_action
+
+            handle_file_action(self, options)
+            return
         self._check(options)
 
     def _check(self, options: dict[str, Any]) -> None:
         out: Path | None = options["out"]
-        if out is not None and out.suffix.lower() not in export.FORMATS:
-            raise CommandError(f"输出文件应为 {'、'.join(export.FORMATS)} 之一: {out}")
-        actor = acting_user(options["user"])
-        unmasked = options["unmasked"]
-        if unmasked and out is None:
-            raise CommandError("--unmasked 只用于 --out 输出文件")
-        if unmasked and not actor.can_see_full_personal_data:
-            raise CommandError(f"用户 {actor.username} 的角色不能查看完整身份证号,不能使用 --unmasked")
+        actor, unmasked = output_request(options, export.FORMATS)
         rules = [c.strip().upper() for c in (options["rules"] or "").split(",") if c.strip()] or None
         check_date = _date(options["today"]) if options["today"] else None
         try:

@@ -8,7 +8,6 @@ sunshine.monitoring.monitored.imports). Exit status 0 when everything was import
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sunshine.core.ids import mask_text
 from sunshine.monitoring.monitored.imports import SPEC, ImportOutcome, import_monitored
-from sunshine.registry.management.commands._common import acting_user
+from sunshine.registry.management.commands._common import acting_user, report_import
 from sunshine.registry.transfer.model import TransferFileError
-from sunshine.registry.transfer.validate import write_errors
-
-SHOWN_ERRORS = 20
 
 
 def write_template(path: Path) -> None:
@@ -80,21 +76,5 @@ class Command(BaseCommand):
         self._report(outcome, errors_path)
 
     def _report(self, outcome: ImportOutcome, errors_path: Path | None) -> None:
-        for warning in outcome.warnings:
-            self.stderr.write(f"提示: {warning}")
-        if outcome.written:
-            self.stdout.write(outcome.summary())
-        if not outcome.errors:
-            return
-        if errors_path is not None:
-            write_errors(outcome.errors, errors_path)
-        for e in outcome.errors[:SHOWN_ERRORS]:
-            where = f"{e.file}{'/' + e.sheet if e.sheet else ''} 第{e.row}行 {e.column}"
-            self.stderr.write(mask_text(f"{where}: {e.message}" + (f"(值:{e.value})" if e.value else "")))
-        if len(outcome.errors) > SHOWN_ERRORS:
-            self.stderr.write(f"……另有 {len(outcome.errors) - SHOWN_ERRORS} 处错误")
-        done = "已导入无错误的行" if outcome.written else "未写入任何数据"
-        where = f";错误报告已写入 {errors_path}" if errors_path else ";用 --errors FILE 保存完整的错误报告"
-        self.stderr.write(f"发现 {len(outcome.errors)} 处错误,{done}{where}")
-        sys.stderr.flush()
-        raise SystemExit(2)
+        report_import(self, summary=outcome.summary() if outcome.written else None, warnings=outcome.warnings,
+                      errors=outcome.errors, errors_path=errors_path)

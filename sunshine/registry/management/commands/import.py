@@ -7,7 +7,6 @@ households without errors. A file that cannot be read at all also exits with 2."
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from sunshine.core.ids import mask_text
-from sunshine.registry.management.commands._common import acting_user, progress_bar
+from sunshine.registry.management.commands._common import acting_user, progress_bar, report_import
 from sunshine.registry.transfer.model import TransferFileError
 from sunshine.registry.transfer.pipeline import ImportFiles, Outcome, import_registry, import_villages
-from sunshine.registry.transfer.validate import write_errors
-
-SHOWN_ERRORS = 20
 
 
 class Command(BaseCommand):
@@ -67,21 +63,5 @@ class Command(BaseCommand):
 
     def _report(self, outcome: Outcome, errors_path: Path | None) -> None:
         result = outcome.result
-        for warning in outcome.warnings:
-            self.stderr.write(f"提示: {warning}")
-        if result.written:
-            self.stdout.write(result.summary())
-        if not result.errors:
-            return
-        if errors_path is not None:
-            write_errors(result.errors, errors_path)
-        for e in result.errors[:SHOWN_ERRORS]:
-            where = f"{e.file}{'/' + e.sheet if e.sheet else ''} 第{e.row}行 {e.column}"
-            self.stderr.write(mask_text(f"{where}: {e.message}" + (f"(值:{e.value})" if e.value else "")))
-        if len(result.errors) > SHOWN_ERRORS:
-            self.stderr.write(f"……另有 {len(result.errors) - SHOWN_ERRORS} 处错误")
-        outcome_text = "已导入无错误的农户" if result.written else "未写入任何数据"
-        where = f";错误报告已写入 {errors_path}" if errors_path else ";用 --errors FILE 保存完整的错误报告"
-        self.stderr.write(f"发现 {len(result.errors)} 处错误,{outcome_text}{where}")
-        sys.stderr.flush()
-        raise SystemExit(2)
+        report_import(self, summary=result.summary() if result.written else None, warnings=outcome.warnings,
+                      errors=result.errors, errors_path=errors_path, written_text="已导入无错误的农户")
