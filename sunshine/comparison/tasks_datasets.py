@@ -7,87 +7,46 @@ backend in tests. Small uploads are run inline by the page (``run_upload``) with
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django_tasks import task
 
-from sunshine.comparison.choices import JobStatus
 from sunshine.comparison.datasets import LoadOutcome, load_dataset
 from sunshine.comparison.models import DatasetUpload
-from sunshine.core import jobs
-from sunshine.core.ids import mask_text
-from sunshine.registry.transfer.apply import error_rows
-from sunshine.registry.transfer.model import TransferFileError
-from sunshine.registry.transfer.validate import write_errors
+from sunshine.core import uploads
 
-logger = logging.getLogger(__name__)
 UPLOADS = "dataset_uploads"
-ERRORS_KEPT = 2000  # error rows stored with the upload for its page; the downloadable report has them all
-FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+FINISHED = uploads.FINISHED
 
 
 def upload_dir(upload: DatasetUpload) -> Path:
-    return Path(settings.DATA_DIR) / UPLOADS / str(upload.pk)
+    return uploads.upload_dir(UPLOADS, upload.pk)
 
 
 def error_report(upload: DatasetUpload, suffix: str) -> Path:
-    return upload_dir(upload) / f"errors{suffix}"
+    return uploads.error_report(upload_dir(upload), suffix)
+
+
+class _Load(uploads.Runner):
+    model = DatasetUpload
+    what = "dataset upload"
+    result_fields = ("load", "error_count", "errors")
+
+    def work(self, job: DatasetUpload) -> LoadOutcome:
+        return load_dataset(job.dataset, Path(settings.DATA_DIR) / job.path, actor=job.user, as_of=job.as_of,
+                            partial=job.partial, display_name=job.file_name, progress=self.progress(job))
+
+    def store(self, job: DatasetUpload, outcome: LoadOutcome) -> None:
+        uploads.keep_errors(job, outcome.errors, lambda suffix: error_report(job, suffix), outcome.error_count)
+        job.load = outcome.load
+        self.finish(job, uploads.DONE, uploads.outcome_message(outcome.summary(with_code=False), outcome.warnings))
+
+
+run_upload = _Load()  # Run a DatasetUpload to its end; never raises for bad input (the upload records it).
 
 
 @task()
 def load_upload_task(upload_id: int) -> dict[str, Any]:
     return run_upload(upload_id)
-
-
-def run_upload(upload_id: int) -> dict[str, Any]:
-    """Run a DatasetUpload to its end; never raises for bad input (the upload records it)."""
-    upload = DatasetUpload.objects.select_related("user").get(pk=upload_id)
-    if upload.status in FINISHED:
-        return {"status": upload.status}
-    DatasetUpload.objects.filter(pk=upload.pk).update(status=JobStatus.RUNNING, progress=0, message="",
-                                                      **jobs.claim())
-
-    def progress(percent: int, stage: str) -> None:
-        # An update of this row only: the load holds no transaction open while it reads and checks.
-        DatasetUpload.objects.filter(pk=upload.pk).update(progress=max(0, min(100, percent)), message=stage)
-
-    try:
-        outcome = load_dataset(upload.dataset, Path(settings.DATA_DIR) / upload.path, actor=upload.user,
-                               as_of=upload.as_of, partial=upload.partial, display_name=upload.file_name,
-                               progress=progress)
-    except TransferFileError as exc:
-        _finish(upload, JobStatus.FAILED, mask_text(str(exc)))
-    except PermissionDenied as exc:
-        _finish(upload, JobStatus.FAILED, str(exc))
-    except Exception:
-        logger.exception("dataset upload %s failed", upload.pk)
-        _finish(upload, JobStatus.FAILED, "导入时发生内部错误,未导入任何数据;请联系管理员")
-    else:
-        _store(upload, outcome)
-    finally:
-        (Path(settings.DATA_DIR) / upload.path).unlink(missing_ok=True)
-    return {"status": upload.status, "error_count": upload.error_count}
-
-
-def _store(upload: DatasetUpload, outcome: LoadOutcome) -> None:
-    if outcome.errors:
-        for suffix in (".csv", ".xlsx"):
-            write_errors(outcome.errors, error_report(upload, suffix))
-    upload.load = outcome.load
-    upload.error_count = outcome.error_count
-    upload.errors = [list(r) for r in error_rows(outcome.errors[:ERRORS_KEPT])]
-    message = "\n".join([outcome.summary(with_code=False), *(mask_text(w) for w in outcome.warnings[:20])])
-    _finish(upload, JobStatus.DONE, message)
-
-
-def _finish(upload: DatasetUpload, status: str, message: str) -> None:
-    upload.status = status
-    upload.message = message
-    upload.finished_at = timezone.now()
-    upload.progress = 100
-    upload.save(update_fields=["status", "message", "finished_at", "progress", "load", "error_count", "errors"])

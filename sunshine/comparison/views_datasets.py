@@ -14,20 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from sunshine.comparison.datasets import can_load_datasets
 from sunshine.comparison.forms_datasets import DatasetUploadForm
 from sunshine.comparison.models import DatasetLoad, DatasetUpload
-from sunshine.comparison.tasks_datasets import FINISHED, UPLOADS, error_report, load_upload_task, run_upload
-from sunshine.core import jobs
+from sunshine.comparison.tasks_datasets import UPLOADS, error_report, load_upload_task, run_upload
+from sunshine.core import uploads
 from sunshine.engine.comparison.datasets import DATASETS
 
-RECENT_UPLOADS = 10
-SHOWN_ERRORS = 500
+PAGES = uploads.UploadPages(job_url="comparison_dataset_upload", errors_url="comparison_dataset_upload_errors",
+                            page="comparison/dataset_upload.html", status="comparison/dataset_upload_status.html",
+                            report_name="部门数据错误报告")
 
 
 def _require_role(request: HttpRequest) -> None:
@@ -48,7 +48,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
             return redirect("comparison_dataset_upload", job_id=upload.pk)
     return render(request, "comparison/dataset_list.html", {
         "datasets": _datasets(), "form": form, "can_load": allowed,
-        "uploads": DatasetUpload.objects.filter(user=request.user)[:RECENT_UPLOADS],
+        "uploads": uploads.recent(DatasetUpload.objects, request.user, lambda u: u.get_dataset_display()),
     })
 
 
@@ -69,46 +69,22 @@ def _create_upload(request: HttpRequest, form: DatasetUploadForm) -> DatasetUplo
         file_name=Path(file.name).name[:255],
     )
     stored = Path(UPLOADS) / str(upload.pk) / f"upload{Path(file.name).suffix.lower()}"
-    target = Path(settings.DATA_DIR) / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        for piece in file.chunks():
-            out.write(piece)
+    uploads.save_file(file, Path(settings.DATA_DIR) / stored)
     upload.path = stored.as_posix()
     upload.save(update_fields=["path"])
-    if file.size < settings.SUNSHINE_IMPORT_SYNC_BYTES:
-        run_upload(upload.pk)
-    else:
-        result = load_upload_task.enqueue(upload.pk)
-        DatasetUpload.objects.filter(pk=upload.pk).update(task_id=str(result.id)[:64])
-    return upload
-
-
-def _own_upload(request: HttpRequest, job_id: int) -> DatasetUpload:
-    """The upload if the reader created it (404 otherwise, whatever the method); the pages are read-only."""
-    upload = get_object_or_404(DatasetUpload.objects.select_related("load"), pk=job_id, user=request.user)
-    if request.method not in ("GET", "HEAD"):
-        raise PermissionDenied(_("只能查看"))
+    uploads.start(upload, size=file.size, run=run_upload, task=load_upload_task)
     return upload
 
 
 @login_required
 def dataset_upload(request: HttpRequest, job_id: int) -> HttpResponse:
-    upload = _own_upload(request, job_id)
-    jobs.recover_job(upload)  # a web worker killed while loading inline leaves no one else to mark it failed
-    context = {"upload": upload, "finished": upload.status in FINISHED, "errors": upload.errors[:SHOWN_ERRORS],
-               "label": DATASETS[upload.dataset].label}
-    template = "comparison/dataset_upload_status.html" if request.htmx else "comparison/dataset_upload.html"
-    return render(request, template, context)
+    upload = uploads.own_job(request, DatasetUpload.objects.select_related("load"), job_id)
+    return uploads.status_page(request, upload, PAGES, written=bool(upload.load_id), upload=upload,
+                               label=DATASETS[upload.dataset].label)
 
 
 @login_required
 def dataset_upload_errors(request: HttpRequest, job_id: int) -> HttpResponse:
-    upload = _own_upload(request, job_id)
-    suffix = ".xlsx" if request.GET.get("format") == "xlsx" else ".csv"
-    path = error_report(upload, suffix)
-    if not path.is_file():
-        raise Http404(_("没有错误报告"))
-    response = HttpResponse(path.read_bytes(), content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, f"部门数据错误报告-{upload.pk}{suffix}")
-    return response
+    upload = uploads.own_job(request, DatasetUpload.objects.select_related("load"), job_id)
+    suffix = uploads.report_suffix(request)
+    return uploads.error_download(upload, error_report(upload, suffix), PAGES, suffix)

@@ -1,7 +1,8 @@
 """Background jobs left "进行中" by a process that died (killed, out of memory, server restarted).
 
 Every job model with a ``status`` of ``running``/``failed`` (registry ImportJob, comparison DatasetUpload and
-ComparisonRun) inherits :class:`JobProcess`, and the code that starts a job records which process runs it:
+ComparisonRun, funds FundsUpload) inherits :class:`JobProcess` (the upload jobs through :class:`UploadJob`), and
+the code that starts a job records which process runs it:
 ``Model.objects.filter(pk=...).update(status="running", ..., **claim())``.
 
 :func:`recover_stale_jobs` runs when a process that could pick up work starts (`sunshine serve` and its
@@ -30,7 +31,9 @@ from django.utils.translation import gettext_lazy
 logger = logging.getLogger(__name__)
 
 RUNNING = "running"
+DONE = "done"
 FAILED = "failed"
+FINISHED = (DONE, FAILED)
 
 
 class JobProcess(models.Model):
@@ -43,6 +46,26 @@ class JobProcess(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UploadJob(JobProcess):
+    """The fields every upload job has (registry ImportJob, comparison DatasetUpload, funds FundsUpload; run by
+    sunshine.core.uploads). Each model adds its own status, user, files and outcome."""
+
+    progress = models.PositiveSmallIntegerField(gettext_lazy("进度"), default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    error_count = models.PositiveIntegerField(gettext_lazy("错误数"), default=0)
+    errors = models.JSONField(gettext_lazy("错误(前若干条)"), default=list, blank=True)  # rows as the report has
+    message = models.TextField(gettext_lazy("说明"), blank=True)
+    created_at = models.DateTimeField(gettext_lazy("提交时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(gettext_lazy("结束时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def finished(self) -> bool:
+        return getattr(self, "status", None) in FINISHED
 
 
 @cache

@@ -17,22 +17,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sunshine.core import jobs
+from sunshine.core import uploads
 from sunshine.core.models import Division, User
 from sunshine.core.scope import in_scope
 from sunshine.funds.models_transfer import KIND_CHOICES, FundsUpload
 from sunshine.funds.transfer.export import template
 from sunshine.funds.transfer.resolve import Context, can_import
-from sunshine.funds.transfer.tasks import FINISHED, UPLOADS, error_report, import_upload_task, run_upload
+from sunshine.funds.transfer.tasks import UPLOADS, error_report, import_upload_task, run_upload
 from sunshine.registry.transfer.readers import SUFFIXES
 
-RECENT_UPLOADS = 10
-SHOWN_ERRORS = 500
 ACCEPT = ",".join(sorted(SUFFIXES))
 
 
@@ -64,6 +62,11 @@ def _require_importer(request: HttpRequest) -> None:
         raise PermissionDenied(_("只有县级管理员和系统管理员可以导入资金项目文件"))
 
 
+PAGES = uploads.UploadPages(job_url="funds_upload_job", errors_url="funds_upload_errors",
+                            page="funds/transfer/upload_job.html", status="funds/transfer/upload_status.html",
+                            report_name="资金项目文件错误报告")
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
@@ -73,7 +76,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect("funds_upload_job", job_id=job.pk)
     return render(request, "funds/transfer/upload.html", {
         "form": form, "kinds": KIND_CHOICES,
-        "uploads": FundsUpload.objects.filter(user=request.user)[:RECENT_UPLOADS],
+        "uploads": uploads.recent(FundsUpload.objects, request.user, lambda u: u.get_kind_display()),
     })
 
 
@@ -83,48 +86,24 @@ def _create(request: HttpRequest, form: FundsUploadForm) -> FundsUpload:
     job = FundsUpload.objects.create(user=request.user, kind=data["kind"], partial=bool(data.get("partial")),
                                      county=data.get("county") or "", file_name=Path(file.name).name[:255])
     stored = Path(UPLOADS) / str(job.pk) / f"upload{Path(file.name).suffix.lower()}"
-    target = Path(settings.DATA_DIR) / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        for piece in file.chunks():
-            out.write(piece)
+    uploads.save_file(file, Path(settings.DATA_DIR) / stored)
     job.path = stored.as_posix()
     job.save(update_fields=["path"])
-    if file.size < settings.SUNSHINE_IMPORT_SYNC_BYTES:
-        run_upload(job.pk)
-    else:
-        result = import_upload_task.enqueue(job.pk)
-        FundsUpload.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
-    return job
-
-
-def _own(request: HttpRequest, job_id: int) -> FundsUpload:
-    """The upload if the reader created it (404 otherwise, whatever the method); the pages are read-only."""
-    job = get_object_or_404(FundsUpload, pk=job_id, user=request.user)
-    if request.method not in ("GET", "HEAD"):
-        raise PermissionDenied(_("只能查看"))
+    uploads.start(job, size=file.size, run=run_upload, task=import_upload_task)
     return job
 
 
 @login_required
 def upload_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _own(request, job_id)
-    jobs.recover_job(job)  # a web worker killed while importing inline leaves no one else to mark it failed
-    context = {"upload": job, "finished": job.status in FINISHED, "errors": job.errors[:SHOWN_ERRORS]}
-    name = "funds/transfer/upload_status.html" if request.htmx else "funds/transfer/upload_job.html"
-    return render(request, name, context)
+    job = uploads.own_job(request, FundsUpload.objects, job_id)
+    return uploads.status_page(request, job, PAGES, written=job.written, upload=job)
 
 
 @login_required
 def upload_errors(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _own(request, job_id)
-    suffix = ".xlsx" if request.GET.get("format") == "xlsx" else ".csv"
-    path = error_report(job, suffix)
-    if not path.is_file():
-        raise Http404(_("没有错误报告"))
-    response = HttpResponse(path.read_bytes(), content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, f"资金项目文件错误报告-{job.pk}{suffix}")
-    return response
+    job = uploads.own_job(request, FundsUpload.objects, job_id)
+    suffix = uploads.report_suffix(request)
+    return uploads.error_download(job, error_report(job, suffix), PAGES, suffix)
 
 
 @login_required

@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from sunshine.core import jobs
+from sunshine.core import uploads as core_uploads
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.core.ids import mask_text
@@ -44,7 +44,11 @@ from sunshine.registry.transfer.tasks import import_task, run_job
 
 EXPORT_FORMATS = ("xlsx", "csv", "parquet")
 RECENT_JOBS = 10
-SHOWN_ERRORS = 500
+PAGES = core_uploads.UploadPages(job_url="transfer_job", errors_url="transfer_job_errors",
+                                 page="registry/transfer/job.html", status="registry/transfer/_job_status.html",
+                                 report_name="导入错误报告", dom_id="job",
+                                 skipped=gettext_lazy("有错误的农户已整户跳过"),
+                                 nothing_written=gettext_lazy("未写入任何数据"))
 
 
 class ImportForm(forms.Form):
@@ -101,40 +105,22 @@ def _create_job(request: HttpRequest, form: ImportForm) -> ImportJob:
         kind=ImportJob.Kind.REGISTRY if "households" in uploads else ImportJob.Kind.VILLAGES,
         **{f"{name}_name": Path(upload.name).name[:200] for name, upload in uploads.items()},
     )
-    job.directory.mkdir(parents=True, exist_ok=True)
     for name, upload in uploads.items():
         stored = f"{name}{Path(upload.name).suffix.lower()}"
-        with (job.directory / stored).open("wb") as out:
-            for piece in upload.chunks():
-                out.write(piece)
+        core_uploads.save_file(upload, job.directory / stored)
         setattr(job, f"{name}_path", stored)
     job.save(update_fields=["households_path", "members_path", "villages_path"])
-    if sum(u.size for u in uploads.values()) < settings.SUNSHINE_IMPORT_SYNC_BYTES:
-        run_job(job.pk)
-    else:
-        result = import_task.enqueue(job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
-    return job
-
-
-def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
-    """The job if the reader created it (404 otherwise, whatever the method); the pages are read-only."""
-    job = get_object_or_404(ImportJob, pk=job_id, user=request.user)
-    if request.method not in ("GET", "HEAD"):
-        raise PermissionDenied(_("只能查看"))
+    core_uploads.start(job, size=sum(u.size for u in uploads.values()), run=run_job, task=import_task)
     return job
 
 
 @login_required
 def transfer_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _own_job(request, job_id)
-    jobs.recover_job(job)  # a web worker killed while importing inline leaves no one else to mark it failed
-    errors = job.errors[:SHOWN_ERRORS]
+    job = core_uploads.own_job(request, ImportJob.objects, job_id)
+    errors = job.errors[:core_uploads.SHOWN_ERRORS]
     linked = selectors.visible_household_numbers(reader=request.user, numbers={str(e[4]) for e in errors})
-    context = {"job": job, "live": job.live_progress(), "errors": errors, "linked": linked,
-               "counts": _count_rows(job)}
-    template = "registry/transfer/_job_status.html" if request.htmx else "registry/transfer/job.html"
-    return render(request, template, context)
+    return core_uploads.status_page(request, job, PAGES, written=job.written, live=job.live_progress,
+                                    linked=linked, counts=_count_rows(job))
 
 
 def _count_rows(job: ImportJob) -> list[tuple[str, int]]:
@@ -148,12 +134,9 @@ def _count_rows(job: ImportJob) -> list[tuple[str, int]]:
 
 @login_required
 def transfer_job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _own_job(request, job_id)
-    suffix = ".xlsx" if request.GET.get("format") == "xlsx" else ".csv"
-    path = job.error_report(suffix)
-    if not path.is_file():
-        raise Http404(_("没有错误报告"))
-    return _download(path.read_bytes(), f"导入错误报告-{job.pk}{suffix}")
+    job = core_uploads.own_job(request, ImportJob.objects, job_id)
+    suffix = core_uploads.report_suffix(request)
+    return core_uploads.error_download(job, job.error_report(suffix), PAGES, suffix)
 
 
 def _format(request: HttpRequest) -> str:

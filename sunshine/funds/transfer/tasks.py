@@ -7,89 +7,48 @@ small file (``run_upload``)."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django_tasks import task
 
-from sunshine.comparison.choices import JobStatus
-from sunshine.core import jobs
-from sunshine.core.ids import mask_text
+from sunshine.core import uploads
 from sunshine.funds.models_transfer import FundsUpload
 from sunshine.funds.transfer.pipeline import ImportOutcome, import_file
-from sunshine.registry.transfer.apply import error_rows
-from sunshine.registry.transfer.model import TransferFileError
-from sunshine.registry.transfer.validate import write_errors
 
-logger = logging.getLogger(__name__)
 UPLOADS = "funds_uploads"
-ERRORS_KEPT = 2000  # error rows stored with the upload for its page; the downloadable report has them all
-FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+FINISHED = uploads.FINISHED
 
 
 def upload_dir(upload: FundsUpload) -> Path:
-    return Path(settings.DATA_DIR) / UPLOADS / str(upload.pk)
+    return uploads.upload_dir(UPLOADS, upload.pk)
 
 
 def error_report(upload: FundsUpload, suffix: str) -> Path:
-    return upload_dir(upload) / f"errors{suffix}"
+    return uploads.error_report(upload_dir(upload), suffix)
+
+
+class _Import(uploads.Runner):
+    model = FundsUpload
+    related = ("user", "user__division")
+    what = "funds upload"
+    result_fields = ("written", "counts", "error_count", "errors")
+
+    def work(self, job: FundsUpload) -> ImportOutcome:
+        return import_file(job.kind, Path(settings.DATA_DIR) / job.path, actor=job.user, partial=job.partial,
+                           county=job.county or None, display_name=job.file_name, progress=self.progress(job))
+
+    def store(self, job: FundsUpload, outcome: ImportOutcome) -> None:
+        uploads.keep_errors(job, outcome.errors, lambda suffix: error_report(job, suffix))
+        job.written = outcome.written
+        job.counts = outcome.counts()
+        self.finish(job, uploads.DONE, uploads.outcome_message(outcome.summary(), outcome.warnings))
+
+
+run_upload = _Import()  # Run a FundsUpload to its end; never raises for bad input (the upload records it).
 
 
 @task()
 def import_upload_task(upload_id: int) -> dict[str, Any]:
     return run_upload(upload_id)
-
-
-def run_upload(upload_id: int) -> dict[str, Any]:
-    """Run a FundsUpload to its end; never raises for bad input (the upload records it)."""
-    upload = FundsUpload.objects.select_related("user", "user__division").get(pk=upload_id)
-    if upload.status in FINISHED:
-        return {"status": upload.status}
-    FundsUpload.objects.filter(pk=upload.pk).update(status=JobStatus.RUNNING, progress=0, message="",
-                                                    **jobs.claim())
-
-    def progress(percent: int, stage: str) -> None:
-        FundsUpload.objects.filter(pk=upload.pk).update(progress=max(0, min(100, percent)), message=stage)
-
-    try:
-        outcome = import_file(upload.kind, Path(settings.DATA_DIR) / upload.path, actor=upload.user,
-                              partial=upload.partial, county=upload.county or None, display_name=upload.file_name,
-                              progress=progress)
-    except TransferFileError as exc:
-        _finish(upload, JobStatus.FAILED, mask_text(str(exc)))
-    except PermissionDenied as exc:
-        _finish(upload, JobStatus.FAILED, str(exc))
-    except Exception:
-        logger.exception("funds upload %s failed", upload.pk)
-        _finish(upload, JobStatus.FAILED, "导入时发生内部错误,未导入任何数据;请联系管理员")
-    else:
-        _store(upload, outcome)
-    finally:
-        if upload.path:
-            (Path(settings.DATA_DIR) / upload.path).unlink(missing_ok=True)
-    return {"status": upload.status, "error_count": upload.error_count}
-
-
-def _store(upload: FundsUpload, outcome: ImportOutcome) -> None:
-    if outcome.errors:
-        upload_dir(upload).mkdir(parents=True, exist_ok=True)
-        for suffix in (".csv", ".xlsx"):
-            write_errors(outcome.errors, error_report(upload, suffix))
-    upload.written = outcome.written
-    upload.counts = outcome.counts()
-    upload.error_count = len(outcome.errors)
-    upload.errors = [list(r) for r in error_rows(outcome.errors[:ERRORS_KEPT])]
-    _finish(upload, JobStatus.DONE, "\n".join([outcome.summary(), *(mask_text(w) for w in outcome.warnings[:20])]))
-
-
-def _finish(upload: FundsUpload, status: str, message: str) -> None:
-    upload.status = status
-    upload.message = message
-    upload.finished_at = timezone.now()
-    upload.progress = 100
-    upload.save(update_fields=["status", "message", "finished_at", "progress", "written", "counts", "error_count",
-                               "errors"])

@@ -9,7 +9,6 @@ that may not load)."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,9 @@ from sunshine.core.choices import AccessAction, Role
 from sunshine.core.ids import InvalidIdNumber, mask_id_number, mask_text, normalize_id_number
 from sunshine.engine.comparison import idhash
 from sunshine.engine.comparison.datasets import DATASETS
-from sunshine.registry.management.commands._common import acting_user, progress_bar
+from sunshine.registry.management.commands._common import acting_user, progress_bar, report_import
 from sunshine.registry.transfer.model import TransferFileError
-from sunshine.registry.transfer.validate import write_errors
 
-SHOWN_ERRORS = 20
 HOW_TO_HASH = """身份证号哈希(id_hash)的计算方法:
   1. 将身份证号规范为18位:去掉首尾空格,末位 x 改为大写 X;15位旧号按国家标准补出生年份“19”并计算第18位校验码。
      无效的身份证号不计算哈希(该行“身份证号哈希”留空)。
@@ -112,26 +109,11 @@ class Command(BaseCommand):
         self._report(outcome, errors_path)
 
     def _report(self, outcome: LoadOutcome, errors_path: Path | None) -> None:
-        for warning in outcome.warnings:
-            self.stderr.write(mask_text(f"提示: {warning}"))
-        if outcome.written:
-            self.stdout.write(outcome.summary())
-        if not outcome.error_count:
-            return
-        if errors_path is not None:
-            write_errors(outcome.errors, errors_path)
-        for e in outcome.errors[:SHOWN_ERRORS]:
-            where = f"{e.file}{'/' + e.sheet if e.sheet else ''} 第{e.row}行 {e.column}"
-            self.stderr.write(mask_text(f"{where}: {e.message}" + (f"(值:{e.value})" if e.value else "")))
-        if outcome.error_count > SHOWN_ERRORS:
-            self.stderr.write(f"……另有 {outcome.error_count - SHOWN_ERRORS} 处错误")
-        if outcome.error_count > len(outcome.errors):
-            self.stderr.write(f"错误报告只列出前 {len(outcome.errors)} 处")
-        done = f"已导入无错误的 {outcome.rows} 行" if outcome.written else "未导入任何数据"
-        where = f";错误报告已写入 {errors_path}" if errors_path else ";用 --errors FILE 保存完整的错误报告"
-        self.stderr.write(f"发现 {outcome.error_count} 处错误({outcome.rejected_rows} 行),{done}{where}")
-        sys.stderr.flush()
-        raise SystemExit(2)
+        report_import(self, summary=outcome.summary() if outcome.written else None,
+                      warnings=[mask_text(w) for w in outcome.warnings], errors=outcome.errors,
+                      errors_path=errors_path, written_text=f"已导入无错误的 {outcome.rows} 行",
+                      nothing_text="未导入任何数据", error_count=outcome.error_count,
+                      rejected_rows=outcome.rejected_rows)
 
     # ---- list ----
 

@@ -50,30 +50,39 @@ SHOWN_ERRORS = 20
 
 
 def report_import(command: Any, *, summary: str | None, warnings: Any, errors: list[Any],
-                  errors_path: Path | None, written_text: str = "已导入无错误的行", label: str = "") -> None:
+                  errors_path: Path | None, written_text: str = "已导入无错误的行", label: str = "",
+                  error_count: int | None = None, rejected_rows: int | None = None,
+                  nothing_text: str = "未写入任何数据") -> None:
     """How every import command ends: warnings, the summary of what was written, then (when there are errors)
-    the first errors with row and column, masked, the report file and exit status 2."""
+    the first errors with row and column, masked, the report file and exit status 2.
+
+    ``error_count``: every error found when ``errors`` keeps only the first of them (a dataset load);
+    ``rejected_rows``: how many rows those errors are on, said after the count."""
     import sys
 
     from sunshine.core.ids import mask_text
     from sunshine.registry.transfer.validate import write_errors
 
+    count = len(errors) if error_count is None else error_count
     for warning in warnings:
         command.stderr.write(f"提示: {warning}")
     if summary:
         command.stdout.write(summary)
-    if not errors:
+    if not count:
         return
     if errors_path is not None:
         write_errors(errors, errors_path)
     for e in errors[:SHOWN_ERRORS]:
         where = f"{e.file}{'/' + e.sheet if e.sheet else ''} 第{e.row}行 {e.column}"
         command.stderr.write(mask_text(f"{where}: {e.message}" + (f"(值:{e.value})" if e.value else "")))
-    if len(errors) > SHOWN_ERRORS:
-        command.stderr.write(f"……另有 {len(errors) - SHOWN_ERRORS} 处错误")
-    done = written_text if summary else "未写入任何数据"
+    if count > SHOWN_ERRORS:
+        command.stderr.write(f"……另有 {count - SHOWN_ERRORS} 处错误")
+    if count > len(errors):
+        command.stderr.write(f"错误报告只列出前 {len(errors)} 处")
+    done = written_text if summary else nothing_text
+    rows = f"({rejected_rows} 行)" if rejected_rows is not None else ""
     where = f";错误报告已写入 {errors_path}" if errors_path else ";用 --errors FILE 保存完整的错误报告"
-    command.stderr.write(f"{label + ':' if label else ''}发现 {len(errors)} 处错误,{done}{where}")
+    command.stderr.write(f"{label + ':' if label else ''}发现 {count} 处错误{rows},{done}{where}")
     sys.stderr.flush()
     raise SystemExit(2)
 
