@@ -14,8 +14,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from sunshine.assessment.services import run_assessment
 from sunshine.comparison.tests import factories as cf
 from sunshine.config.api import api
+from sunshine.funds.tests import credit_factories as kf
 from sunshine.funds.tests import project_factories as pf
 from sunshine.funds.tests import trail_factories as ff
+from sunshine.funds.urls_credit import PUBLIC_ROUTES as CREDIT_PUBLIC_ROUTES
 from sunshine.funds.urls_projects import PUBLIC_ROUTES as PROJECT_PUBLIC_ROUTES
 from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
@@ -24,7 +26,7 @@ from sunshine.workflow.tests import factories as wf
 from sunshine.workflow.urls import PUBLIC_ROUTES as NOTICE_PUBLIC_ROUTES
 
 DENIED = {403, 404}
-PUBLIC_ROUTES = NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES
+PUBLIC_ROUTES = NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES + CREDIT_PUBLIC_ROUTES
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
 
@@ -77,6 +79,7 @@ def target(users, household_a, household_b):
     wf.at_ids(actor=users["county"], household_year=household_b, id=int(ids["id"]))
     pf.at_ids(actor=users["county"], division=f.VILLAGE_B, id=int(ids["id"]))
     ff.at_ids(actor=users["county"], household_year=household_b, id=int(ids["id"]))
+    kf.at_ids(household_year=household_b, id=int(ids["id"]))
     from sunshine.funds.models_transfer import FundsUpload  # a funds file upload is its creator's too
 
     FundsUpload.objects.create(pk=int(ids["job_id"]), user=users["clerk_b"], kind="funds", file_name="x.csv")
@@ -111,7 +114,10 @@ def test_pages_of_village_b_are_denied_to_clerk_of_village_a(client: Client, use
                 f"/households/?q={household_b.head_id_number}", "/", "/comparison/findings/",
                 "/monitoring/", "/monitoring/overdue/", "/monitoring/monitored/", "/cases/", "/projects/",
                 f"/projects/?division={f.VILLAGE_B}", "/funds/", "/payments/", f"/payments/?division={f.VILLAGE_B}",
-                f"/payments/?household_no={target['household_no']}",
+                f"/payments/?household_no={target['household_no']}", "/loans/", f"/loans/?division={f.VILLAGE_B}",
+                f"/loans/?q={target['household_no']}", "/loans/portfolio/", "/assets/",
+                f"/assets/?division={f.VILLAGE_B}", "/dividends/?year=2020",
+                f"/dividends/?division={f.VILLAGE_B}&year=2020",
                 f"/cases/?division={f.VILLAGE_B}"):
         body = client.get(url, follow=True).content.decode()
         body = body.split('id="results"', 1)[-1]  # the search box echoes what was typed
@@ -130,6 +136,10 @@ def test_public_routes_are_open_but_show_only_cases_in_notice_masked(client: Cli
     assert "乙*主" in body and "乙户主" not in body
     assert not [m for m in ID_RE.findall(body) if m in secrets] and not [b for b in births if b in body]
     assert household_b.phone not in body and target["household_no"] not in body
+    # The dividend list of village B (its asset shares 2020 income): names masked, no ID, phone or 户编号.
+    body = client.get(fill("public/dividends/<str:code>/<int:year>/", target)).content.decode()
+    assert "乙*主" in body and "乙户主" not in body and target["household_no"] not in body
+    assert not [m for m in ID_RE.findall(body) if m in secrets] and household_b.phone not in body
     # Village A has no case in its notice period: nothing to show.
     assert client.get(f"/public/notices/{f.VILLAGE_A}/").status_code == 404
     # A case whose notice period has ended disappears, and takes no objection.
@@ -199,7 +209,9 @@ def test_api_lists_never_show_village_b(client: Client, users, target, household
                 "/api/monitoring/warnings", "/api/monitoring/monitored", "/api/cases",
                 f"/api/cases?division={f.VILLAGE_B}", "/api/cases?awaiting=true", "/api/projects",
                 f"/api/projects?division={f.VILLAGE_B}", "/api/funds", "/api/funds/payments",
-                f"/api/funds/payments?household_no={target['household_no']}"):
+                f"/api/funds/payments?household_no={target['household_no']}", "/api/funds/loans",
+                f"/api/funds/loans?division={f.VILLAGE_B}", "/api/funds/assets",
+                f"/api/funds/assets?division={f.VILLAGE_B}"):
         response = client.get(url)
         assert response.status_code in {200, *DENIED}, url
         body = response.content.decode()
@@ -232,6 +244,7 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
     wf.at_ids(actor=users["county"], household_year=household_a, id=int(target_a["id"]))
     pf.at_ids(actor=users["county"], division=f.VILLAGE_A, id=int(target_a["id"]))
     ff.at_ids(actor=users["county"], household_year=household_a, id=int(target_a["id"]))
+    kf.at_ids(household_year=household_a, id=int(target_a["id"]))
     full_ids = set(household_a.members.values_list("person__id_number", flat=True))
     births = {f"{d:%Y-%m-%d}" for d in household_a.members.values_list("person__birth_date", flat=True)}
     # A history entry that shows the birth date must mask it too.

@@ -25,7 +25,7 @@ from sunshine.comparison.choices import (
     RunKind,
 )
 from sunshine.core.encrypted_fields import EncryptedCharField, EncryptedJSONField, KeyedHashField
-from sunshine.core.jobs import JobProcess
+from sunshine.core.jobs import JobProcess, UploadJob
 from sunshine.core.models import Division
 from sunshine.policy.models import PolicyStandard
 from sunshine.registry.models import Household, Person
@@ -57,7 +57,7 @@ class DatasetLoad(models.Model):
         return f"{self.get_dataset_display()} v{self.version}"
 
 
-class DatasetUpload(JobProcess):
+class DatasetUpload(UploadJob):
     """A dataset file uploaded from the page, loaded by the background worker."""
 
     dataset = models.CharField(_("数据集"), max_length=32, choices=DATASET_CHOICES)
@@ -66,16 +66,9 @@ class DatasetUpload(JobProcess):
     file_name = models.CharField(_("文件"), max_length=255)
     path = models.CharField(max_length=500)
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-    error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    errors = models.JSONField(_("错误(前若干条)"), default=list, blank=True)
-    message = models.TextField(_("说明"), blank=True)
     load = models.ForeignKey(DatasetLoad, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("导入人"))
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("部门数据上传")

@@ -1,7 +1,8 @@
 """The demo county's money: funds issued to it, projects of the county library in every state (with their signed
 transitions, announcements and beneficiaries), allocations, project spending, 一卡通 payments to registry
 households, and village cadres — with a few planted anomalies of every F-/P- rule (funds.md §3–4), so that the
-fund list, the trail, the payment search, the household page's 资金到户 and the funds findings all show something.
+fund list, the trail, the payment search, the household page's 资金到户 and the funds findings all show something;
+and the county's loans and assets (sunshine.demo.credit, with one anomaly of every L- rule).
 
 Deterministic by seed: the registry rows are read in 户编号 order and every choice comes from one seeded
 generator. Set-based: each table is written with one bulk_create (payments are a few thousand rows at the
@@ -21,6 +22,7 @@ from django.db import transaction
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.ids import make_id_number
 from sunshine.core.models import Division, User
+from sunshine.demo.credit import CreditSummary, clear_demo_credit, load_demo_credit
 from sunshine.funds.choices import PerformanceResult, ProjectStatus
 from sunshine.funds.models import (
     Allocation,
@@ -60,15 +62,18 @@ class FundsSummary:
     payments: int = 0
     cadres: int = 0
     planted: list[str] = field(default_factory=list)
+    credit: CreditSummary | None = None
 
     def __str__(self) -> str:
-        return (f"资金 {self.funds} 笔, 项目 {self.projects} 个, 到户发放 {self.payments} 笔, 村干部 {self.cadres} 人;"
-                f" 预置问题 {len(self.planted)} 个")
+        credit = f", {self.credit}" if self.credit else ""
+        return (f"资金 {self.funds} 笔, 项目 {self.projects} 个, 到户发放 {self.payments} 笔, 村干部 {self.cadres} 人"
+                f"{credit}; 预置问题 {len(self.planted)} 个")
 
 
 def clear_demo_funds(county6: str) -> int:
     """Delete the county's funds trail and library (in the order their PROTECT links need); returns the number
     of payments deleted."""
+    clear_demo_credit(county6)  # assets hold projects, loans households (PROTECT)
     with transaction.atomic():
         payments = Payment.objects.filter(county__code__startswith=county6).delete()[0]
         Allocation.objects.filter(fund__county__code__startswith=county6).delete()
@@ -368,10 +373,14 @@ def load_demo_funds(*, year: int, county6: str, seed: int = 1) -> FundsSummary:
     for project_no, source in funding.items():
         b.allocate(f[source], project_no, b.paid.get(project_no, Decimal("0.00")), b.d(1, 16))
     _write(b, county6, members)
+    # Loans and assets (issue 14) draw from their own generator: the trail above stays as it was.
+    summary.credit = load_demo_credit(year=year, county6=county6, seed=seed, households=households, users=users)
     summary.funds, summary.projects = len(b.funds), len(b.projects)
     summary.payments, summary.cadres = len(b.payments), len(b.cadres)
     summary.planted = ["F-DELAY", "F-IDLE", "F-OVERSPEND", "F-DUP", "F-OVER", "F-INELIGIBLE", "F-CADRE",
                        "P-OVERDUE", "P-NOANNOUNCE", "P-NOBENEFIT"] + (["F-INELIGIBLE(死亡)"] if deceased else [])
+    if summary.credit.loans:
+        summary.planted += ["L-LIMIT", "L-INELIGIBLE", "L-OVERDUE"]
     return summary
 
 

@@ -77,13 +77,13 @@ WARNING_LABELS = {"M-UNSTABLE": "脱贫不稳定户", "M-EDGE": "边缘易致贫
 SIGNAL_WARNING = {
     "income_below_line": "M-UNSTABLE", "income_drop": "M-UNSTABLE", "edge": "M-EDGE", "medical_cost": "M-SUDDEN",
     "disaster": "M-SUDDEN", "breadwinner_death": "M-SUDDEN", "new_illness": "M-SUDDEN", "slip_edu": "M-SLIP",
-    "slip_med": "M-SLIP", "slip_house": "M-SLIP",
+    "slip_med": "M-SLIP", "slip_house": "M-SLIP", "loan_overdue": "M-SUDDEN",
 }
 SIGNAL_LABELS = {
     "income_below_line": "收入低于监测线", "income_drop": "收入大幅下降", "edge": "边缘易致贫",
     "medical_cost": "大额医疗支出", "disaster": "遭受灾害", "breadwinner_death": "劳动力死亡",
     "new_illness": "新增大病或重度残疾", "slip_edu": "义务教育无保障", "slip_med": "基本医疗无保障",
-    "slip_house": "住房安全无保障",
+    "slip_house": "住房安全无保障", "loan_overdue": "扶贫小额信贷逾期",
 }
 # Warning subjects: a registered household, a monitored household outside the registry, a 低保 head outside it.
 REGISTERED, MONITORED, OUTSIDE = "registered", "monitored", "outside"

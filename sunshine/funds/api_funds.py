@@ -15,11 +15,12 @@ from sunshine.core.audit import log_access, log_full_read
 from sunshine.core.choices import AccessAction
 from sunshine.core.ids import mask_text
 from sunshine.core.scope import show_id_number
-from sunshine.funds import reconcile, selectors
+from sunshine.funds import api_credit, reconcile, selectors
 from sunshine.funds.models import Fund, Payment
 from sunshine.funds.schemas_funds import FundPage, FundQuery, FundTrailOut, PaymentOut, PaymentPage, PaymentQuery
 
 router = Router(tags=["funds 资金"])
+api_credit.mount(router)  # /loans, /assets (issue 14): added first, so that /{id} below does not take them
 
 
 def sums_out(s: reconcile.FundSums) -> dict[str, Any]:

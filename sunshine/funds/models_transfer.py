@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.comparison.choices import JobStatus
-from sunshine.core.jobs import JobProcess
+from sunshine.core.jobs import UploadJob
 
 KIND_CHOICES = [
     ("projects", _("扶贫项目")), ("project_beneficiaries", _("项目受益户")), ("funds", _("资金指标")),
@@ -18,24 +18,17 @@ KIND_CHOICES = [
 ]
 
 
-class FundsUpload(JobProcess):
+class FundsUpload(UploadJob):
     kind = models.CharField(_("文件类型"), max_length=24, choices=KIND_CHOICES)
     partial = models.BooleanField(_("只导入无错误的行"), default=False)
     county = models.CharField(_("所属县"), max_length=12, blank=True)
     file_name = models.CharField(_("文件"), max_length=255)
     path = models.CharField(max_length=500, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    task_id = models.CharField(max_length=64, blank=True)
     written = models.BooleanField(_("已写入"), default=False)
     counts = models.JSONField(_("结果统计"), default=dict, blank=True)
-    error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    errors = models.JSONField(_("错误(前若干条)"), default=list, blank=True)
-    message = models.TextField(_("说明"), blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("导入人"))
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("资金项目文件上传")

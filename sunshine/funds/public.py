@@ -101,3 +101,42 @@ def announcement(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002 �
                 return redirect("public_project_announcement", id=item.pk)
         return render(request, "funds/public/announcement.html", {**context, "form": form}, status=400)
     return render(request, "funds/public/announcement.html", {**context, "form": form})
+
+
+# --- the dividend list (分红名单公示, funds.md §6): names masked, never an ID number, a phone or a 户编号 ---------
+
+
+@require_http_methods(["GET", "HEAD"])
+def dividend_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """One village's distribution list of a year, as computed from the registry and the asset income."""
+    village = Division.objects.filter(code=code, level="village").first()
+    if village is None or not 2000 <= year <= today().year:
+        raise Http404(_("区划不存在"))
+    rows = public_dividends(village.code, year)
+    if not rows:
+        raise Http404(_("该村该年度没有资产收益分红"))
+    households = [r for r in rows if r["household_no"]]
+    county = Division.objects.filter(code=village.code[:6] + "000000").first()
+    return render(request, "funds/public/dividends.html", {
+        "village": village, "year": year, "households": households,
+        "village_shares": [r for r in rows if not r["household_no"]],
+        "total": sum(r["amount"] for r in households), **_office(county.name if county else "")})
+
+
+def public_dividends(village: str, year: int) -> list[dict[str, object]]:
+    """The village's list as sunshine.funds.credit.dividend_list computes it (the same engine statement over the
+    county's tables), without a reader: the notice is public. Names masked; no 户编号 leaves this function."""
+    from sunshine.engine.funds.run import dividends
+    from sunshine.funds.announcements import mask_name
+    from sunshine.funds.check import tables as db_tables
+    from sunshine.funds.models_credit import Asset
+    from sunshine.registry.models import HouseholdYear
+
+    table = dividends(db_tables.credit(year, village), year=year, division_prefix=village).to_pylist()
+    names = dict(Asset.objects.filter(asset_no__in={r["asset_no"] for r in table}, county_id=village[:6] + "000000")
+                 .values_list("asset_no", "name"))
+    heads = dict(HouseholdYear.objects.filter(year=year, household__household_no__in=[
+        r["household_no"] for r in table if r["household_no"]]).values_list("household__household_no", "head_name"))
+    return [{"household_no": bool(r["household_no"]), "asset_name": names.get(r["asset_no"], r["asset_no"]),
+             "head_name": mask_name(heads.get(r["household_no"], "")) if r["household_no"] else "",
+             "amount": r["amount"]} for r in table]

@@ -219,6 +219,12 @@ def finding_links(reader: User, finding: object) -> list[KeyLink]:
                      .values_list("payment_no", "pk"))
         links = [KeyLink(n, reverse("payment_detail", kwargs={"id": found[n]}) if n in found else "")
                  for n in numbers]
+    elif subject == "loan":  # L-* findings (issue 14): the loan page
+        from sunshine.funds.selectors_credit import visible_loans
+
+        found = dict(visible_loans(reader).filter(county_id=county, loan_no__in=numbers)
+                     .values_list("loan_no", "pk"))
+        links = [KeyLink(n, reverse("loan_detail", kwargs={"id": found[n]}) if n in found else "") for n in numbers]
     else:
         links = [KeyLink(n, "") for n in numbers]
     return links

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("sunshine.funds.urls_projects")),
     path("", include("sunshine.funds.urls_funds")),
     path("", include("sunshine.funds.urls_transfer")),
+    path("", include("sunshine.funds.urls_credit")),
 ]

@@ -76,6 +76,7 @@ class StandardParameters:
     risk_breadwinner_death: int = _p(35, POINTS, "风险分值:劳动力成员死亡", "§5 评分")
     risk_new_illness: int = _p(25, POINTS, "风险分值:新增大病或重度残疾", "§5 评分")
     risk_slip: int = _p(20, POINTS, "风险分值:每项三保障不达标", "§5 评分")
+    risk_loan_overdue: int = _p(20, POINTS, "风险分值:扶贫小额信贷逾期", "§5 评分")
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}

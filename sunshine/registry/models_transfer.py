@@ -10,12 +10,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sunshine.core.jobs import JobProcess
+from sunshine.core.jobs import UploadJob
 
 UPLOADS = "uploads"
 
 
-class ImportJob(JobProcess):
+class ImportJob(UploadJob):
     """One upload of registry files. The files are kept under DATA_DIR/uploads/<id>/ only until the
     import has run (they hold personal data); the error report (ID numbers masked) stays."""
 
@@ -31,9 +31,7 @@ class ImportJob(JobProcess):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs",
                              verbose_name=_("导入人"))
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.REGISTRY)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     partial = models.BooleanField(_("只导入无错误的农户"), default=False)
@@ -46,14 +44,9 @@ class ImportJob(JobProcess):
     villages_path = models.CharField(max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED,
                               db_index=True)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    task_id = models.CharField(max_length=64, blank=True)
     written = models.BooleanField(_("已写入"), default=False)
     counts = models.JSONField(_("结果"), default=dict, blank=True)
-    error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    errors = models.JSONField(_("错误(前若干条)"), default=list, blank=True)   # rows as the report has them
     warnings = models.JSONField(_("提示"), default=list, blank=True)
-    message = models.TextField(_("说明"), blank=True)
 
     class Meta:
         verbose_name = _("导入任务")
@@ -66,10 +59,6 @@ class ImportJob(JobProcess):
     @property
     def directory(self) -> Path:
         return Path(settings.DATA_DIR) / UPLOADS / str(self.pk)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
 
     def error_report(self, suffix: str) -> Path:
         return self.directory / f"errors{suffix}"

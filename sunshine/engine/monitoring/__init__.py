@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sunshine.engine.monitoring.rules import CODES, SIGNALS, MonitoringRules
 from sunshine.engine.monitoring.run import run_monitoring, warnings_table
-from sunshine.engine.monitoring.schema import MONITORED, WARNINGS
+from sunshine.engine.monitoring.schema import LOANS_OVERDUE, MONITORED, WARNINGS
 from sunshine.engine.monitoring.schema import SIGNALS as SIGNALS_SCHEMA
 from sunshine.engine.monitoring.sql import monitoring_sql
 
-__all__ = ["CODES", "MONITORED", "SIGNALS", "SIGNALS_SCHEMA", "WARNINGS", "MonitoringRules", "monitoring_sql",
-           "run_monitoring", "warnings_table"]
+__all__ = ["CODES", "LOANS_OVERDUE", "MONITORED", "SIGNALS", "SIGNALS_SCHEMA", "WARNINGS", "MonitoringRules",
+           "monitoring_sql", "run_monitoring", "warnings_table"]

@@ -17,6 +17,8 @@ Choices the policy text leaves open:
 * A death counts when the member's row of the year is 死亡 with 变动日期 in the year and the 劳动能力 of that
   row (or, when empty, of the person's previous-year row) is 普通劳动力 or 技能劳动力.
 * C-MEDCOST / C-DISASTER count on the household_key the finding carries.
+* A loan (``loans_overdue``, sunshine.engine.monitoring.schema) counts on its household_key when it is overdue
+  more than loan_overdue_warning_days; its signature part is the loan number, not the days (which grow daily).
 
 People are known by ``id_hash`` (sunshine.engine.monitoring.schema): it joins a member to last year and stands for
 the person in the signatures; the texts are ordered by birth date and name first, so the hash only breaks ties
@@ -57,8 +59,23 @@ def _health(health: str, level: str) -> str:
             f"{label_of(level, v.DISABILITY_LEVEL_LABELS)} || ')' ELSE {label_of(health, v.HEALTH_LABELS)} END")
 
 
+def _loan_ctes(rules: MonitoringRules, d: Dialect) -> list[CTE]:
+    """``loan_households``: per household with a loan overdue more than loan_overdue_warning_days, the loans'
+    text (number, days, outstanding) and signature part (the loan numbers only: the days grow every day, and a
+    daily run must not raise the same overdue loan again)."""
+    late = f"days > {int(rules.loan_overdue_days)} AND outstanding > 0"
+    text = (f"'扶贫小额信贷' || loan_no || '逾期' || {d.int_text('days')} || '天,尚欠本金' || "
+            f"{d.decimal_text('outstanding')} || '元'")
+    return [("loan_households", f"""  SELECT household_key, TRUE AS loan_overdue,
+         {d.string_agg(text, ';', 'loan_no')} AS loan_text,
+         {d.string_agg('loan_no', ',', 'loan_no')} AS loan_sig
+  FROM loans_overdue
+  WHERE {late}
+  GROUP BY household_key""")]
+
+
 def registered_ctes(rules: MonitoringRules, *, year: int, prefix: str | None, d: Dialect,
-                    signals: bool) -> list[CTE]:
+                    signals: bool, loans: bool = False) -> list[CTE]:
     """CTEs ending in ``registered_warned``: one row per registered household with at least one signal."""
     year, last = int(year), int(year) - 1
     cur = _nested(rules, year, prefix, d, """SELECT r.household_key, r.household_no, r.village_code, r.status,
@@ -145,6 +162,14 @@ FROM household_results AS r LEFT JOIN mem_texts AS t ON t.household_key = r.hous
                        "CAST(NULL AS VARCHAR) AS disaster_text, CAST(NULL AS VARCHAR) AS medical_cost_sig, "
                        "CAST(NULL AS VARCHAR) AS disaster_sig")
 
+    if loans:
+        ctes += _loan_ctes(rules, d)
+        loan_join = "LEFT JOIN loan_households AS lo ON lo.household_key = c.household_key"
+        loan_cols = "coalesce(lo.loan_overdue, FALSE) AS loan_overdue, lo.loan_text, lo.loan_sig"
+    else:
+        loan_join = ""
+        loan_cols = "FALSE AS loan_overdue, CAST(NULL AS VARCHAR) AS loan_text, CAST(NULL AS VARCHAR) AS loan_sig"
+
     exited = f"c.status = '{v.EXITED}'"
     cur_fen, prev_fen = d.fen("c.per_capita_income"), d.fen("p.per_capita_income")
     flagged = f"""  SELECT c.*, p.per_capita_income AS last_income,
@@ -156,15 +181,16 @@ FROM household_results AS r LEFT JOIN mem_texts AS t ON t.household_key = r.hous
          coalesce(p.result = 0 AND c.h_edu = 2, FALSE) AS slip_edu,
          coalesce(p.result = 0 AND c.h_med = 2, FALSE) AS slip_med,
          coalesce(p.result = 0 AND c.h_house = 2, FALSE) AS slip_house,
-         {signal_cols}
+         {signal_cols}, {loan_cols}
   FROM cur AS c
   LEFT JOIN prev AS p ON p.household_key = c.household_key
   LEFT JOIN sudden AS s ON s.household_key = c.household_key
-  {signal_join}"""
+  {signal_join}
+  {loan_join}"""
     warned = """  SELECT *
   FROM registered_flags
   WHERE income_below_line OR income_drop OR breadwinner_death OR new_illness OR slip_edu OR slip_med
-     OR slip_house OR medical_cost OR disaster"""
+     OR slip_house OR medical_cost OR disaster OR loan_overdue"""
     # Joined to the warned rows only; each heavy CTE above is read once (Spark inlines CTEs).
     heads = f"""  SELECT household_key, min(coalesce(name, '')) AS head_name
   FROM members
@@ -199,7 +225,7 @@ def registered_texts(rules: MonitoringRules, d: Dialect) -> tuple[str, str]:
              f"',危房改造状态为' || coalesce({renovation}, '') || ')' END)")
     slip = f"CASE WHEN w.slip_edu OR w.slip_med OR w.slip_house THEN '上年达标,本年' || {slips} END"
     explanation = (f"concat_ws(';', {unstable}, w.medical_cost_text, w.disaster_text, w.death_text, "
-                   f"w.illness_text, {slip}) || '。'")
+                   f"w.illness_text, {slip}, w.loan_text) || '。'")
     signals_text = f"""concat_ws('|',
       CASE WHEN w.income_below_line THEN 'income_below_line:' || {income} END,
       CASE WHEN w.income_drop THEN 'income_drop:' || {last} || ':' || {income} END,
@@ -210,5 +236,6 @@ def registered_texts(rules: MonitoringRules, d: Dialect) -> tuple[str, str]:
       CASE WHEN w.slip_edu THEN 'slip_edu:' || coalesce(w.edu_reasons, '') END,
       CASE WHEN w.slip_med THEN 'slip_med:' || coalesce(w.med_reasons, '') END,
       CASE WHEN w.slip_house THEN 'slip_house:' || coalesce(hs.housing_grade, '') || ':'
-                                  || coalesce(hs.renovation_status, '') END)"""
+                                  || coalesce(hs.renovation_status, '') END,
+      CASE WHEN w.loan_overdue THEN 'loan_overdue:' || w.loan_sig END)"""
     return explanation, signals_text

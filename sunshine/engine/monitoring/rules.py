@@ -18,6 +18,11 @@ of each are parameters of the policy standard (StandardParameters, kind "points"
     slip_edu           M-SLIP       risk_slip                 20   met §1 last year, H-EDU fails this year
     slip_med           M-SLIP       risk_slip                 20   … H-MED fails
     slip_house         M-SLIP       risk_slip                 20   … H-HOUSE fails (so at most 3 × risk_slip)
+    loan_overdue       M-SUDDEN     risk_loan_overdue         20   a 扶贫小额信贷 loan overdue more than
+                                                                   loan_overdue_warning_days (90) days
+
+The loan signal counts under M-SUDDEN (突发严重困难): an unpaid loan long past its due date is a hardship of the
+household whatever its status, while M-UNSTABLE is for 已脱贫 households only.
 
 There is no proportional element: the score is a plain sum of integer weights, so it is deterministic and the
 contributions shown (signal → points, in the order above) add up to it before the cap at 100.
@@ -37,6 +42,7 @@ SIGNAL_WEIGHTS = {
     "income_below_line": "risk_income_below_line", "income_drop": "risk_income_drop", "edge": "risk_edge",
     "medical_cost": "risk_medical_cost", "disaster": "risk_disaster", "breadwinner_death": "risk_breadwinner_death",
     "new_illness": "risk_new_illness", "slip_edu": "risk_slip", "slip_med": "risk_slip", "slip_house": "risk_slip",
+    "loan_overdue": "risk_loan_overdue",
 }
 SIGNALS = tuple(SIGNAL_WEIGHTS)
 CODES = ("M-UNSTABLE", "M-EDGE", "M-SUDDEN", "M-SLIP")
@@ -62,6 +68,7 @@ class MonitoringRules:
     monitoring_line: Decimal
     income_drop_share: Decimal
     weights: Mapping[str, int]  # signal code → points
+    loan_overdue_days: int = 90  # a loan overdue more than this many days raises ``loan_overdue``
 
     @classmethod
     def from_mapping(cls, params: Mapping[str, Any]) -> MonitoringRules:
@@ -79,7 +86,10 @@ class MonitoringRules:
             if points != points.to_integral_value() or not 0 <= points <= MAX_SCORE:
                 raise ValueError(f"parameter {name!r} must be an integer from 0 to 100")
             weights[signal] = int(points)
-        return cls(assessment, assessment.income_line * multiplier, share, weights)
+        days = _number(params, "loan_overdue_warning_days")
+        if days != days.to_integral_value() or days < 0:
+            raise ValueError("loan_overdue_warning_days must be a whole number of days, 0 or more")
+        return cls(assessment, assessment.income_line * multiplier, share, weights, int(days))
 
     @property
     def line_cents_ceiling(self) -> int:

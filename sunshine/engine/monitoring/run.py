@@ -30,10 +30,11 @@ class Backend(Protocol):
 def run_monitoring(backend: Backend, *, year: int, params: Mapping[str, Any],
                    division_prefix: str | None = None) -> pa.Table:
     """Warnings of ``year`` (WARNINGS schema). The backend has ``households`` and ``members`` (the year and the
-    year before at least) and, optionally, ``signals`` (SIGNALS) and ``monitored`` (MONITORED); an absent
-    optional table counts as empty."""
+    year before at least) and, optionally, ``signals`` (SIGNALS), ``monitored`` (MONITORED) and
+    ``loans_overdue`` (LOANS_OVERDUE); an absent optional table counts as empty."""
     sql = monitoring_sql(year=year, params=params, division_prefix=division_prefix, dialect=backend.dialect,
-                         signals=has_table(backend, "signals"), monitored=has_table(backend, "monitored"))
+                         signals=has_table(backend, "signals"), monitored=has_table(backend, "monitored"),
+                         loans=has_table(backend, "loans_overdue"))
     return warnings_table(backend.query(backend.dialect.finish(sql)), MonitoringRules.from_mapping(params))
 
 

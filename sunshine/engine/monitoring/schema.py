@@ -8,6 +8,10 @@ households, members  the registry snapshot of sunshine.engine.snapshot (HOUSEHOL
 signals              comparison findings of the checked year that §5 reads (C-MEDCOST, C-DISASTER,
                      C-DIBAO-MISSING), schema SIGNALS; findings verified as 不属实 are left out by the caller.
 monitored            households outside the registry that are watched (边缘户), schema MONITORED.
+loans_overdue        the overdue 扶贫小额信贷 loans of registered households at the monitoring date (funds.md §5:
+                     outstanding principal > 0 after the due date, the extension's when there is one; a renewed
+                     loan is repaid), schema LOANS_OVERDUE; §5's loan signal fires on those overdue more than
+                     loan_overdue_warning_days.
 
 People are matched and signed on ``id_hash``, the keyed hash of the ID number (the comparison's id_hash,
 sunshine.engine.comparison.idhash; the database's ``*_hash`` columns), never on the plain number: a snapshot
@@ -48,6 +52,13 @@ MONITORED = pa.schema([
     pa.field("head_id_hash", pa.string()),      # the keyed hash of the head's ID number
     pa.field("members", pa.int32()),
     pa.field("per_capita_income", MONEY),
+])
+
+LOANS_OVERDUE = pa.schema([
+    pa.field("household_key", pa.int64(), nullable=False),
+    pa.field("loan_no", pa.string(), nullable=False),
+    pa.field("days", pa.int32(), nullable=False),       # days past the due date at the monitoring date (> 0)
+    pa.field("outstanding", MONEY, nullable=False),     # principal outstanding at the monitoring date (> 0)
 ])
 
 MEMBER_ID_HASH = pa.field("id_hash", pa.string())  # the extra column of ``members``

@@ -35,12 +35,12 @@ def _row(subject: str, year: int, columns: Mapping[str, str], flags: Mapping[str
 
 
 def monitoring_sql(*, year: int, params: Mapping[str, Any], division_prefix: str | None = None,
-                   dialect: Dialect = DUCKDB, signals: bool, monitored: bool) -> str:
-    """One statement raising §5 warnings for ``year``; ``signals`` / ``monitored`` say whether those optional
-    tables are registered (the statement does not read a table that is absent)."""
+                   dialect: Dialect = DUCKDB, signals: bool, monitored: bool, loans: bool = False) -> str:
+    """One statement raising §5 warnings for ``year``; ``signals`` / ``monitored`` / ``loans`` (loans_overdue)
+    say whether those optional tables are registered (the statement does not read a table that is absent)."""
     rules = MonitoringRules.from_mapping(params)
     d, year = dialect, int(year)
-    ctes = registered_ctes(rules, year=year, prefix=division_prefix, d=d, signals=signals)
+    ctes = registered_ctes(rules, year=year, prefix=division_prefix, d=d, signals=signals, loans=loans)
     ctes += edge_ctes(rules, year=year, prefix=division_prefix, d=d, signals=signals, monitored=monitored)
 
     explanation, signals_text = registered_texts(rules, d)

@@ -15,6 +15,7 @@ import pyarrow as pa
 from sunshine.engine.backend import DuckDBBackend
 from sunshine.engine.monitoring import run_monitoring
 from sunshine.engine.monitoring.prepare import PLAIN_MONITORED, PLAIN_SIGNALS, hashed_tables, id_hasher
+from sunshine.engine.monitoring.schema import LOANS_OVERDUE
 from sunshine.engine.tests.builders import VILLAGE, YEAR, household, member, params, tables
 
 LAST = YEAR - 1
@@ -48,12 +49,22 @@ def monitored(key: int, *, per_capita: str | None, division: str = VILLAGE, head
             "per_capita_income": None if per_capita is None else Decimal(per_capita)}
 
 
+def loan(no: str, loan_no: str, *, days: int, outstanding: str = "20000") -> dict[str, Any]:
+    """A loan of household ``no`` overdue ``days`` days with ``outstanding`` principal (a loans_overdue row)."""
+    return {"household_no": no, "loan_no": loan_no, "days": days, "outstanding": Decimal(outstanding)}
+
+
 def snapshot(households: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]],
              signals: Sequence[dict[str, Any]] | None = None,
-             watched: Sequence[dict[str, Any]] | None = None) -> dict[str, pa.Table]:
+             watched: Sequence[dict[str, Any]] | None = None,
+             loans: Sequence[dict[str, Any]] | None = None) -> dict[str, pa.Table]:
     snap = tables(households, members)
     keys = dict(zip(snap["households"].column("household_no").to_pylist(),
                     snap["households"].column("household_key").to_pylist(), strict=True))
+    if loans is not None:
+        rows = [{k: val for k, val in row.items() if k != "household_no"} | {"household_key": keys[row["household_no"]]}
+                for row in loans]
+        snap["loans_overdue"] = pa.Table.from_pylist(rows, schema=LOANS_OVERDUE)
     if signals is not None:
         rows = [{k: val for k, val in s.items() if k != "household_no"}
                 | {"household_key": keys.get(s["household_no"]) if s["household_no"] else None} for s in signals]
@@ -65,9 +76,10 @@ def snapshot(households: Sequence[dict[str, Any]], members: Sequence[dict[str, A
 
 def run(households: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]],
         signals: Sequence[dict[str, Any]] | None = None, watched: Sequence[dict[str, Any]] | None = None, *,
-        p: dict[str, Any] | None = None, year: int = YEAR, prefix: str | None = None) -> list[dict[str, Any]]:
+        p: dict[str, Any] | None = None, year: int = YEAR, prefix: str | None = None,
+        loans: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     with DuckDBBackend(threads=1) as backend:
-        backend.register_all(snapshot(households, members, signals, watched))
+        backend.register_all(snapshot(households, members, signals, watched, loans))
         return run_monitoring(backend, year=year, params=p or params(), division_prefix=prefix).to_pylist()
 
 

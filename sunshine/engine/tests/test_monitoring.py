@@ -14,6 +14,7 @@ from sunshine.engine.tests.monitoring_builders import (
     VILLAGE,
     day,
     h,
+    loan,
     monitored,
     one,
     pair,
@@ -244,6 +245,50 @@ def test_dibao_head_of_a_monitored_household_is_merged_into_its_row():
                [monitored(1, per_capita="5000", head_id=ID3)])
     assert both["explanation"].startswith("监测户人均可支配收入5000.00元,低于监测线9000.00元;" + DIBAO)
     assert both["score"] == 40  # one signal, counted once
+
+
+# --- overdue micro-credit (扶贫小额信贷, funds.md §5) -------------------------------------------------------
+
+@pytest.mark.parametrize(("days", "fires"), [(89, False), (90, False), (91, True)])
+def test_loan_overdue_more_than_the_warning_days(days, fires):
+    rows = run(pair(), person(id_number=ID1), loans=[loan("H1", "XD001", days=days, outstanding="15000.50")])
+    assert bool(rows) is fires
+    if fires:
+        (row,) = rows
+        assert row["codes"] == ["M-SUDDEN"]
+        assert row["contributions"] == [{"signal": "loan_overdue", "points": 20}] and row["score"] == 20
+        assert row["explanation"] == "扶贫小额信贷XD001逾期91天,尚欠本金15000.50元。"
+        assert row["signals_text"] == "loan_overdue:XD001"
+
+
+def test_loan_weight_and_days_come_from_the_standard():
+    loans = [loan("H1", "XD001", days=61)]
+    assert run(pair(), person(id_number=ID1), loans=loans) == []
+    row = one(pair(), person(id_number=ID1), loans=loans, p=params(loan_overdue_warning_days=60, risk_loan_overdue=33))
+    assert row["score"] == 33 and row["contributions"] == [{"signal": "loan_overdue", "points": 33}]
+
+
+def test_loans_of_a_household_in_one_text_and_a_signature_without_the_days():
+    def rows(days):
+        return one(pair(status="exited", last=income("100"), **income("100")), person(id_number=ID1),
+                   loans=[loan("H1", "XD002", days=days, outstanding="100"), loan("H1", "XD001", days=200),
+                          loan("H1", "XD003", days=30)])
+    row = rows(120)
+    assert row["codes"] == ["M-UNSTABLE", "M-SUDDEN"]
+    assert [c["signal"] for c in row["contributions"]] == ["income_below_line", "loan_overdue"]
+    assert row["explanation"].endswith(";扶贫小额信贷XD001逾期200天,尚欠本金20000.00元;"
+                                       "扶贫小额信贷XD002逾期120天,尚欠本金100.00元。")
+    assert row["signals_text"].endswith("|loan_overdue:XD001,XD002")
+    # A day later the loans are a day more overdue: the same signature, so the open warning is not raised again.
+    assert rows(121)["signals_text"] == row["signals_text"]
+
+
+def test_loans_of_closed_households_or_another_division_do_not_count():
+    hs = pair("H1", status="closed") + pair("H2", village_code="320321102001")
+    ms = person("H1", id_number=ID1) + person("H2", id_number=ID2)
+    loans = [loan("H1", "XD001", days=200), loan("H2", "XD002", days=200)]
+    assert [r["household_no"] for r in run(hs, ms, loans=loans)] == ["H2"]
+    assert run(hs, ms, loans=loans, prefix=VILLAGE) == []
 
 
 # --- score, order, scope, determinism ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """§5 monitoring gives the same rows on each engine (DuckDB and Spark; deselect Spark with -k "not spark"), on
-hashed inputs with every warning code, subject and ID-derived column (order, region) in play."""
+hashed inputs with every warning code, subject and ID-derived column (order, region) and overdue loans in play."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from sunshine.core.ids import make_id_number
 from sunshine.engine.backend import DuckDBBackend
 from sunshine.engine.monitoring import run_monitoring
 from sunshine.engine.tests.builders import aged, income, member, params
-from sunshine.engine.tests.monitoring_builders import LAST, VILLAGE, day, monitored, pair, person, signal, snapshot
+from sunshine.engine.tests.monitoring_builders import (
+    LAST,
+    VILLAGE,
+    day,
+    loan,
+    monitored,
+    pair,
+    person,
+    signal,
+    snapshot,
+)
 
 IDS = [make_id_number("320321", dt.date(1950 + k, 2, 3), 21) for k in range(12)]
 DIBAO = "民政低保特困数据显示户主在2020年12月31日享受低保,该户主不是建档立卡在册成员"
@@ -40,7 +50,9 @@ def scenario():
                signal("C-DIBAO-MISSING", None, name="无号", explanation=DIBAO, village_code=VILLAGE)]
     watched = [monitored(1, per_capita="8000"), monitored(2, per_capita="9500", head_id=IDS[10]),
                monitored(3, per_capita=None, head_id=IDS[11])]
-    return snapshot(hs, ms, signals, watched)
+    loans = [loan("H4", "XD2", days=120, outstanding="30000.05"), loan("H4", "XD1", days=91),
+             loan("H2", "XD3", days=12)]
+    return snapshot(hs, ms, signals, watched, loans)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +69,5 @@ def test_every_engine_gives_the_same_rows(backend, expected):
     subjects = [r["subject"] for r in rows.to_pylist()]
     assert subjects == ["registered"] * 4 + ["monitored"] * 2 + ["outside"] * 3
     assert {c for r in rows.to_pylist() for c in r["codes"]} == {"M-UNSTABLE", "M-EDGE", "M-SUDDEN", "M-SLIP"}
+    assert [r["signals_text"].split("|")[-1] for r in rows.to_pylist() if r["household_no"] == "H4"] == [
+        "loan_overdue:XD1,XD2"]

@@ -32,10 +32,12 @@ from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.models import Division, User
 from sunshine.core.scope import run_division
 from sunshine.engine.funds.catalogue import RULES
+from sunshine.engine.funds.credit import computed_standards
 from sunshine.engine.funds.params import Params
-from sunshine.engine.funds.run import default_check_date, run_funds_check
+from sunshine.engine.funds.run import default_check_date, open_backend, run_dividends, run_funds, run_subsidy
 from sunshine.funds.check import tables as snapshot_tables
 from sunshine.funds.models import Payment
+from sunshine.funds.models_credit import Loan
 from sunshine.policy.parameters import StandardParameters
 from sunshine.policy.selectors import StandardNotFound, standard_for
 from sunshine.registry.models import Household, Person
@@ -101,15 +103,20 @@ def compute(plan: Plan, directory: Path | None = None) -> pa.Table:
 
 def _compute_one(plan: Plan, prefix: str, directory: Path | None) -> pa.Table:
     tables = snapshot_tables.build(plan.year, prefix)
+    params = _params(plan.parameters)
+    with open_backend(tables, engine=plan.engine) as backend:
+        # The interest subsidy and the dividends of the year are the standards F-OVER judges their payments by.
+        tables["standards"] = computed_standards(run_subsidy(backend, year=plan.year, params=params),
+                                                 run_dividends(backend, year=plan.year, params=params))
+        backend.register("standards", tables["standards"])
+        # The tables are already those of the division; the engine's own division filter would drop a finding
+        # whose owner it cannot tell (a payment to someone outside the registry, naming no project or fund).
+        result = within(run_funds(backend, year=plan.year, check_date=plan.check_date, params=params,
+                                  rules=plan.rules), prefix)
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
         for name, table in tables.items():
             pq.write_table(table, directory / f"{name}.parquet")
-    # The tables are already those of the division; the engine's own division filter would drop a finding
-    # whose owner it cannot tell (a payment to someone outside the registry, naming no project or fund).
-    result = within(run_funds_check(tables, year=plan.year, check_date=plan.check_date,
-                                    params=_params(plan.parameters), engine=plan.engine, rules=plan.rules),
-                    prefix)
     if directory is not None:
         pq.write_table(result, directory / FINDINGS_FILE)
     return result
@@ -184,8 +191,14 @@ def candidates(table: pa.Table, scope: Division) -> list[Finding]:
                       .values_list("household_no", "pk"))
     persons = dict(Person.objects.filter(id_number_hash__in={r["id_hash"] for _, r in rows if r["id_hash"]})
                    .values_list("id_number_hash", "pk"))
+    loan_counties = _loan_counties({r["key"] for _, r in rows if r["subject"] == "loan" and not r["division_code"]},
+                                   scope)
     out = []
     for fp, row in rows:
+        if row["subject"] == "loan" and not row["division_code"] and row["key"] in loan_counties:
+            # A borrower outside the registry: the loan's county answers for it.
+            row = {**row, "division_code": loan_counties[row["key"]]}
+            owners.add(row["division_code"])
         owner = _owner(row, owners, scope)
         out.append(Finding(
             rule=row["rule"], severity=row["severity"], year=row["year"],
@@ -196,6 +209,18 @@ def candidates(table: pa.Table, scope: Division) -> list[Finding]:
 
 
 FINDINGS_EMPTY = pa.table({})
+
+
+def _loan_counties(numbers: set[str], scope: Division) -> dict[str, str]:
+    """loan_no → county code of the loans named, where one county within ``scope`` has that number."""
+    if not numbers:
+        return {}
+    found: dict[str, set[str]] = {}
+    prefix = scope.prefix[:COUNTY_PREFIX] if len(scope.prefix) > COUNTY_PREFIX else scope.prefix
+    for number, county in Loan.objects.filter(loan_no__in=numbers, county__code__startswith=prefix).values_list(
+            "loan_no", "county_id"):
+        found.setdefault(number, set()).add(county)
+    return {number: counties.pop() for number, counties in found.items() if len(counties) == 1}
 
 
 def _county(code: str) -> str:
@@ -224,5 +249,10 @@ def payee_numbers(table: pa.Table) -> dict[str, str]:
     if missing:
         for h, number in Payment.objects.filter(id_number_hash__in=missing).values_list("id_number_hash",
                                                                                         "id_number"):
+            found.setdefault(h, number)
+    missing = hashes - set(found)
+    if missing:   # a borrower outside the registry (L-INELIGIBLE)
+        for h, number in Loan.objects.filter(id_number_hash__in=missing).values_list("id_number_hash",
+                                                                                     "id_number"):
             found.setdefault(h, number)
     return found

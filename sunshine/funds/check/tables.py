@@ -7,12 +7,14 @@ several counties whose numbers collide is run county by county (``colliding_keys
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.db.models import Count, F, Q
+from django.db.models import BigIntegerField, Count, F, Q
+from django.db.models.functions import Cast, Round
 
 from sunshine.assessment.snapshot import _cents, fetch_arrow
 from sunshine.comparison.models import DatasetLoad
@@ -29,27 +31,47 @@ from sunshine.funds.models import (
     ProjectBeneficiary,
     VillageCadre,
 )
-from sunshine.registry.models import MemberYear
+from sunshine.funds.models_credit import Asset, AssetIncome, Loan, LoanRepayment
+from sunshine.registry.choices import MemberStatus
+from sunshine.registry.models import HouseholdYear, MemberYear
 
 
 def _schema(schema: pa.Schema, names: list[str]) -> pa.Schema:
     return pa.schema([schema.field(n) for n in names])
 
 
+COUNTY_DIGITS = 6
+MICRO = 1_000_000   # a rate or ratio is read as whole millionths (DECIMAL(9, 6) / (7, 6): exact)
+
+
 def _table(name: str, qs: Any, paths: dict[str, str]) -> pa.Table:
     """The queryset's values at ``paths`` (engine column → ORM path) as the engine's table ``name``; money is
-    read as whole fen (exact on both databases)."""
+    read as whole fen, rates and ratios as whole millionths (exact on both databases)."""
     names = list(paths)
     schema = _schema(_loose(t.TABLES[name]), names)
-    selected = []
+    selected, fetched, micro = [], [], []
     for column in names:
-        if schema.field(column).type == t.MONEY:
+        kind = schema.field(column).type
+        if kind == t.MONEY:
             alias = f"_fen_{column}"
             qs = qs.annotate(**{alias: _cents(paths[column])})
             selected.append(alias)
+        elif kind in (t.RATE, t.RATIO):
+            alias = f"_micro_{column}"
+            qs = qs.annotate(**{alias: Cast(Round(F(paths[column]) * MICRO), BigIntegerField())})
+            selected.append(alias)
+            kind = pa.int64()
+            micro.append(column)
         else:
             selected.append(paths[column])
-    return t.conform(name, fetch_arrow(qs.order_by().values_list(*selected), schema))
+        fetched.append(pa.field(column, kind))
+    table = fetch_arrow(qs.order_by().values_list(*selected), pa.schema(fetched))
+    for column in micro:
+        target = schema.field(column).type
+        values = [None if v is None else (Decimal(v) / MICRO).quantize(Decimal(1).scaleb(-target.scale))
+                  for v in table.column(column).to_pylist()]
+        table = table.set_column(table.schema.get_field_index(column), column, pa.array(values, target))
+    return t.conform(name, table)
 
 
 def _loose(schema: pa.Schema) -> pa.Schema:
@@ -135,8 +157,69 @@ def members(year: int, prefix: str) -> pa.Table:
         "household_no": "household_year__household__household_no",
         "village_code": "household_year__household__village_id", "year": "year",
         "household_status": "household_year__status", "member_status": "member_status",
-        "change_date": "change_date"})
+        "change_date": "change_date", "birth_date": "person__birth_date"})
     return table
+
+
+# ---- micro-credit and asset income (funds.md §1, §5, §6) ----
+
+def _loans_within(prefix: str) -> Q:
+    """A loan belongs where its household is; a borrower outside the registry, to the loan's county."""
+    return Q(household__village__code__startswith=prefix) | Q(household__isnull=True,
+                                                              county__code__startswith=prefix[:6])
+
+
+def loans(prefix: str) -> pa.Table:
+    qs = Loan.objects.filter(_loans_within(prefix))
+    return _table("loans", qs, {
+        "loan_no": "loan_no", "household_no": "household_no", "id_hash": "id_number_hash", "name": "name",
+        "bank": "bank", "loan_date": "loan_date", "due_date": "due_date", "extended_due_date": "extended_due_date",
+        "amount": "amount", "annual_rate": "annual_rate", "guarantee": "guarantee", "purpose": "purpose",
+        "renewal_of": "renewal_of__loan_no"})
+
+
+def loan_repayments(prefix: str) -> pa.Table:
+    qs = LoanRepayment.objects.filter(loan__in=Loan.objects.filter(_loans_within(prefix)))
+    return _table("loan_repayments", qs, {"loan_no": "loan__loan_no", "date": "date", "principal": "principal",
+                                          "interest": "interest"})
+
+
+def _assets_within(prefix: str) -> Q:
+    """An asset belongs where it is, or where one of the villages it shares with is."""
+    return Q(division__code__startswith=prefix) | Q(villages__code__startswith=prefix)
+
+
+def assets(prefix: str) -> pa.Table:
+    """Assets with their villages as the file's text (区划代码 joined by ';', in code order)."""
+    ids = Asset.objects.filter(_assets_within(prefix)).values("pk")
+    qs = Asset.objects.filter(pk__in=ids).order_by("asset_no")
+    table = _table("assets", qs, {
+        "asset_no": "asset_no", "name": "name", "project_no": "project__project_no", "kind": "kind",
+        "division_code": "division_id", "value": "value", "formed_date": "formed_date", "operator": "operator",
+        "method": "method", "household_ratio": "household_ratio", "status": "status"})
+    villages: dict[str, list[str]] = {}
+    for asset_no, code in (Asset.villages.through.objects.filter(asset_id__in=ids).order_by("division_id")
+                           .values_list("asset__asset_no", "division_id")):
+        villages.setdefault(asset_no, []).append(code)
+    joined = [";".join(villages[n]) if n in villages else None for n in table.column("asset_no").to_pylist()]
+    return table.set_column(table.schema.get_field_index("villages"), t.ASSETS.field("villages"),
+                            pa.array(joined, pa.string()))
+
+
+def asset_income(prefix: str) -> pa.Table:
+    ids = Asset.objects.filter(_assets_within(prefix)).values("pk")
+    qs = AssetIncome.objects.filter(asset_id__in=ids)
+    return _table("asset_income", qs, {"asset_no": "asset__asset_no", "year": "year", "income": "income"})
+
+
+def household_years(year: int, prefix: str) -> pa.Table:
+    """Registry households up to ``year`` under ``prefix`` with status, exit year and active member count
+    (the dividends read year Y, L-INELIGIBLE the loan's year)."""
+    qs = (HouseholdYear.objects.filter(year__lte=year, household__village__code__startswith=prefix)
+          .annotate(active=Count("members", filter=Q(members__member_status=MemberStatus.ACTIVE))))
+    return _table("household_years", qs, {
+        "household_no": "household__household_no", "year": "year", "village_code": "household__village_id",
+        "status": "status", "exit_year": "exit_year", "active_members": "active"})
 
 
 def deaths() -> pa.Table:
@@ -162,7 +245,8 @@ def deaths() -> pa.Table:
 def colliding_keys(prefix: str) -> bool:
     """Whether two counties under ``prefix`` use the same project, fund or payment number."""
     for model, key, county in ((Project, "project_no", "county"), (Fund, "fund_no", "county"),
-                               (Payment, "payment_no", "county")):
+                               (Payment, "payment_no", "county"), (Loan, "loan_no", "county"),
+                               (Asset, "asset_no", "county")):
         clash = (model.objects.filter(**{f"{county}__code__startswith": prefix[:6] if len(prefix) >= 6 else prefix})
                  .values(key).annotate(n=Count(county, distinct=True)).filter(n__gt=1))
         if clash.exists():
@@ -175,5 +259,15 @@ def build(year: int, prefix: str) -> dict[str, pa.Table]:
     return {"projects": projects(prefix), "project_beneficiaries": beneficiaries(prefix), "funds": funds(prefix),
             "allocations": allocations(prefix), "expenditures": expenditures(prefix),
             "payments": payments(prefix), "village_cadres": village_cadres(prefix),
-            "announcements": announcements(prefix), "members": members(year, prefix), "deaths": deaths()}
+            "announcements": announcements(prefix), "members": members(year, prefix), "deaths": deaths(),
+            **credit(year, prefix)}
+
+
+def credit(year: int, prefix: str) -> dict[str, pa.Table]:
+    """The tables of the L-* rules, the interest subsidy and the dividends, read for the whole county of a
+    narrower ``prefix``: an asset's pool is split among all its villages' households, so a village's share is
+    right only when every village of the asset is read (the engine's division_prefix then picks the rows)."""
+    county = prefix[:COUNTY_DIGITS] if len(prefix) > COUNTY_DIGITS else prefix
+    return {"loans": loans(county), "loan_repayments": loan_repayments(county), "assets": assets(county),
+            "asset_income": asset_income(county), "household_years": household_years(year, county)}
 

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.divisions import level_of_code
 from sunshine.engine.funds.params import DEFAULT_ITEMS
-from sunshine.engine.funds.tables import CADRE_POSITIONS, CATEGORIES, FUND_SOURCES, PROJECT_STATUSES
+from sunshine.engine.funds.tables import (
+    ASSET_KINDS,
+    ASSET_STATUSES,
+    CADRE_POSITIONS,
+    CATEGORIES,
+    DIVIDEND_METHODS,
+    FUND_SOURCES,
+    GUARANTEES,
+    PROJECT_STATUSES,
+)
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import DATE, DIVISION_CODE, ENUM, ID_NUMBER, INT, MONEY, TEXT, Column, TableSpec
 
@@ -124,9 +134,71 @@ VILLAGE_CADRES = TableSpec(
     ),
 )
 
+# Micro-credit and asset income (funds.md §1): imported by `sunshine loans import` and `sunshine assets import`.
+LOANS = TableSpec(
+    name="loans", title="扶贫小额信贷", key=("loan_no",), sheet_names=("扶贫小额信贷", "loans"),
+    columns=(
+        _col("loan_no", "贷款编号", TEXT, True, max_length=KEY_LENGTH, note="县内唯一"),
+        _col("household_no", "户编号", TEXT, max_length=30, note="可空:按借款人在建档立卡中所在的户"),
+        _col("id_number", "身份证号", ID_NUMBER, True, note="借款人"),
+        _col("name", "姓名", TEXT, max_length=100),
+        _col("bank", "放款银行", TEXT, True, max_length=100),
+        _col("loan_date", "放款日期", DATE, True),
+        _col("due_date", "到期日期", DATE, True),
+        _col("extended_due_date", "展期到期日", DATE, note="展期的填写"),
+        _col("amount", "贷款金额", MONEY, True, note="元"),
+        _col("annual_rate", "年利率", TEXT, True, note="小数,如 0.0435"),
+        _col("guarantee", "担保方式", ENUM, True, choices=GUARANTEES),
+        _col("purpose", "贷款用途", TEXT, max_length=200),
+        _col("renewal_of", "续贷", TEXT, max_length=KEY_LENGTH, note="续贷的填写原贷款的贷款编号(须已导入,同一县)"),
+    ),
+)
+
+LOAN_REPAYMENTS = TableSpec(
+    name="loan_repayments", title="还款", key=("loan_no", "date", "principal", "interest"),
+    sheet_names=("还款", "loan_repayments"),
+    columns=(
+        _col("loan_no", "贷款编号", TEXT, True, max_length=KEY_LENGTH, note="须已导入(同一县)"),
+        _col("date", "还款日期", DATE, True),
+        _col("principal", "本金", MONEY, True, note="元"),
+        _col("interest", "利息", MONEY, note="元;空白为0"),
+    ),
+)
+
+ASSETS = TableSpec(
+    name="assets", title="扶贫资产", key=("asset_no",), sheet_names=("扶贫资产", "assets"),
+    columns=(
+        _col("asset_no", "资产编号", TEXT, True, max_length=KEY_LENGTH, note="县内唯一"),
+        _col("name", "资产名称", TEXT, True, max_length=200),
+        _col("project_no", "项目编号", TEXT, max_length=KEY_LENGTH, note="形成资产的项目;可空(同一县)"),
+        _col("kind", "资产类别", ENUM, True, choices=ASSET_KINDS),
+        _col("division_code", "区划代码", DIVISION_CODE, True, note="资产所在的县、乡镇或村的12位代码"),
+        _col("value", "原值", MONEY, True, note="元"),
+        _col("formed_date", "形成日期", DATE, True),
+        _col("operator", "运营主体", TEXT, max_length=200),
+        _col("method", "分配方式", ENUM, True, choices=DIVIDEND_METHODS),
+        _col("household_ratio", "农户分配比例", TEXT, True, note="0至1的小数,其余归受益村"),
+        _col("villages", "受益村", TEXT, note="村级12位区划代码,多个用;分隔(须在本县)"),
+        _col("status", "状态", ENUM, choices=ASSET_STATUSES, note="空白为“运营”"),
+    ),
+)
+
+ASSET_INCOME = TableSpec(
+    name="asset_income", title="资产收益", key=("asset_no", "year"), sheet_names=("资产收益", "asset_income"),
+    columns=(
+        _col("asset_no", "资产编号", TEXT, True, max_length=KEY_LENGTH, note="须已导入(同一县)"),
+        _col("year", "年度", INT, True),
+        _col("income", "可分配收益", MONEY, True, note="元"),
+    ),
+)
+
+LOAN_KINDS = ("loans", "loan_repayments")
+ASSET_FILE_KINDS = ("assets", "asset_income")
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
-    PROJECTS, PROJECT_BENEFICIARIES, FUNDS, ALLOCATIONS, EXPENDITURES, PAYMENTS, VILLAGE_CADRES)}
-KINDS = tuple(SPECS)
+    PROJECTS, PROJECT_BENEFICIARIES, FUNDS, ALLOCATIONS, EXPENDITURES, PAYMENTS, VILLAGE_CADRES,
+    LOANS, LOAN_REPAYMENTS, ASSETS, ASSET_INCOME)}
+# The kinds of `sunshine funds import` (loans and assets have their own commands).
+KINDS = tuple(k for k in SPECS if k not in LOAN_KINDS + ASSET_FILE_KINDS)
 KIND_LABELS = {name: spec.title for name, spec in SPECS.items()}
 
 # ---- the readers of the columns that differ from the registry's kind ----
@@ -186,7 +258,47 @@ def parse_amount(text: str) -> Any:
     return value
 
 
+_DECIMAL = re.compile(r"^\d{1,3}(?:\.\d+)?$|^\.\d+$", re.ASCII)
+
+
+def _fraction(text: str) -> Decimal:
+    text = text.translate(cells.FULL_WIDTH).strip()
+    if not _DECIMAL.match(text):
+        raise cells.CellError("应为小数,如 0.0435")
+    value = Decimal(text)
+    if value != value.quantize(Decimal("0.000001")):
+        raise cells.CellError("最多6位小数")
+    return value
+
+
+def parse_rate(text: str) -> Decimal:
+    """A yearly rate as a fraction (0.0435), at most 6 decimals (the engine keeps it exact to 1e-6)."""
+    value = _fraction(text)
+    if not Decimal(0) < value < Decimal(1):
+        raise cells.CellError("年利率应为大于0、小于1的小数,如 0.0435")
+    return value
+
+
+def parse_ratio(text: str) -> Decimal:
+    value = _fraction(text)
+    if not Decimal(0) <= value <= Decimal(1):
+        raise cells.CellError("农户分配比例应为0至1之间的小数")
+    return value
+
+
+def parse_villages(text: str) -> tuple[str, ...]:
+    """区划代码 separated by ';' (full-width ';' too), each a village's: sorted, without repeats."""
+    codes = [c.strip() for c in text.translate(cells.FULL_WIDTH).replace(";", ";").split(";") if c.strip()]
+    if not codes:
+        raise cells.CellError("应为村级12位区划代码,多个用;分隔")
+    return tuple(sorted({cells.parse_village_code(c) for c in codes}))
+
+
 SPECIAL: dict[tuple[str, str], Callable[[str], Any]] = {
+    ("loans", "annual_rate"): parse_rate,
+    ("assets", "household_ratio"): parse_ratio,
+    ("assets", "villages"): parse_villages,
+    ("assets", "division_code"): parse_any_code,
     ("projects", "division_code"): parse_any_code,
     ("projects", "planned_households"): parse_count,
     ("projects", "planned_registered_households"): parse_count,

@@ -119,8 +119,8 @@ def export_kind(kind: str, path: str | Path, *, reader: User, year: int, origin:
     spec = SPECS[kind]
     full = reader.can_see_full_personal_data
     headers = {c.field: c.header for c in spec}
-    count = write_records(path, records(kind, queryset(kind, reader, year), full=full), headers,
-                          sheet=spec.title)
+    count = write_records(path, records(kind, queryset(kind, reader, year), full=full), list(headers.values()),
+                          lambda record: [record[f] for f in headers], sheet=spec.title)
     has_ids = any(c.kind == ID_NUMBER for c in spec)
     detail = f"{origin} {path.name} ({count} 行){',含完整身份证号' if full and has_ids else ''}"
     log_access(user=reader, action=AccessAction.EXPORT, object_type=f"funds_{kind}", object_ref=str(year),

@@ -456,3 +456,8 @@ class Cadres(Importer):
 
 IMPORTERS: dict[str, type[Importer]] = {cls.kind: cls for cls in (
     Projects, Beneficiaries, Funds, Allocations, Expenditures, Payments, Cadres)}
+
+# The loan and asset files (their importers need the base class above).
+from sunshine.funds.transfer.credit_kinds import CREDIT_IMPORTERS  # noqa: E402
+
+IMPORTERS.update(CREDIT_IMPORTERS)

@@ -20,6 +20,7 @@ from sunshine.core.faults import fault_point
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
 from sunshine.engine.backend import DuckDBBackend
+from sunshine.engine.funds.rules import default_check_date
 from sunshine.monitoring.models import MonitoringRun
 from sunshine.monitoring.runs import snapshot
 from sunshine.monitoring.runs.store import REGISTERED, store_warnings, subject_key
@@ -96,7 +97,9 @@ def monitor(*, actor: User | None, year: int, division_code: str | None = None,
     division = scope_division(actor, division_code)
     standard, params = _parameters(year, division)
     started = time.perf_counter()
-    snap = snapshot.extract(year=int(year), prefix=division.prefix)
+    # Overdue loans are judged at the monitoring date: 31 December of the year, or today if earlier.
+    on = default_check_date(int(year), today)
+    snap = snapshot.extract(year=int(year), prefix=division.prefix, on=on, params=params)
     table = evaluate(snap, params)
     fault_point("monitor.before_store")
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """What a monitoring run reads, extracted set-based into the engine's tables (sunshine.engine.monitoring.schema):
 the registry of the checked year and the year before (with the assessment's extraction, reused), the comparison
-findings §5 reads (``signals``) and the households outside the registry that are watched (``monitored``).
+findings §5 reads (``signals``), the households outside the registry that are watched (``monitored``) and the
+overdue micro-credit loans of registered households (``loans_overdue``, sunshine.monitoring.runs.loans).
 One query per table and year; no model instance per household.
 
 No plain ID number enters the tables (sunshine.engine.monitoring.schema): members and monitored heads are read
@@ -9,6 +10,7 @@ derive what the engine needs of them besides the hash (their order and region), 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -19,9 +21,12 @@ from sunshine.assessment import snapshot as registry
 from sunshine.comparison.choices import FindingStatus
 from sunshine.comparison.models import Finding
 from sunshine.engine import snapshot as s
+from sunshine.engine.funds.rules import default_check_date
 from sunshine.engine.monitoring.prepare import order_and_region
 from sunshine.engine.monitoring.schema import MEMBER_ID_HASH, MONITORED, SIGNALS
 from sunshine.monitoring.models import MonitoredHousehold
+from sunshine.monitoring.runs.loans import loans_overdue
+from sunshine.policy.parameters import StandardParameters
 from sunshine.registry.models import MemberYear
 
 SIGNAL_RULES = ("C-MEDCOST", "C-DISASTER", "C-DIBAO-MISSING")
@@ -89,9 +94,13 @@ def monitored(year: int, prefix: str) -> pa.Table:
     return registry.fetch_arrow(qs, MONITORED)
 
 
-def extract(*, year: int, prefix: str) -> MonitoringSnapshot:
+def extract(*, year: int, prefix: str, on: dt.date | None = None,
+            params: StandardParameters | None = None) -> MonitoringSnapshot:
+    """The run's tables; ``on`` is the monitoring date overdue loans are judged at (default: 31 December of the
+    year, or today if earlier, as the funds check judges them)."""
     snap = MonitoringSnapshot(year=year, prefix=prefix)
     snap.tables["households"], snap.tables["members"] = registry_tables(year, prefix)
     snap.tables["signals"], snap.comparison_run_id = signals(year, prefix)
     snap.tables["monitored"] = monitored(year, prefix)
+    snap.tables["loans_overdue"] = loans_overdue(prefix, on or default_check_date(year), params or StandardParameters())
     return snap
