@@ -22,6 +22,7 @@ from sunshine.core.choices import DivisionLevel
 from sunshine.core.ids import make_id_number
 from sunshine.core.models import Division, User
 from sunshine.funds.choices import AssetEventKind, LoanAction
+from sunshine.funds.credit import store_dividends
 from sunshine.funds.models import Project
 from sunshine.funds.models_credit import Asset, AssetEvent, AssetIncome, Loan, LoanEvent, LoanRepayment
 from sunshine.registry import choices as rc
@@ -230,4 +231,6 @@ def load_demo_credit(*, year: int, county6: str, seed: int, households: int,
             AssetEvent.objects.create(asset=made[disposed], kind=AssetEventKind.DISPOSAL, date=dt.date(year, 6, 30),
                                       user=clerk, note="养殖小区因环保整治关停,经县扶贫办批准整体处置,收入归村集体。",
                                       proceeds=Decimal("120000.00"))
+    for income_year in sorted({y for _, y, _ in incomes}):   # the distributions its pages read
+        store_dividends(f"{county6}000000", income_year)
     return CreditSummary(loans=len(saved), repayments=len(b.repayments), assets=len(made))

@@ -6,3 +6,8 @@ class FundsConfig(AppConfig):
     name = "sunshine.funds"
     verbose_name = _("资金项目")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sunshine.funds import signals
+
+        signals.connect()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,8 +28,8 @@ from sunshine.engine.funds.run import dividends as engine_dividends
 from sunshine.engine.funds.run import interest_subsidy
 from sunshine.funds.check import tables as db_tables
 from sunshine.funds.choices import AssetEventKind, LoanAction
-from sunshine.funds.models_credit import Asset, AssetEvent, Loan, LoanEvent
-from sunshine.registry.models import HouseholdYear
+from sunshine.funds.models_credit import Asset, AssetEvent, AssetIncome, DividendShare, Loan, LoanEvent
+from sunshine.registry.models import Household, HouseholdYear
 
 ZERO = Decimal("0.00")
 ROLES_THAT_MANAGE = frozenset({Role.COUNTY_MANAGER, Role.ADMIN})
@@ -64,12 +64,84 @@ def subsidy(reader: User, year: int, division_code: str | None = None) -> pa.Tab
         tables, year=year, division_prefix=narrower), t.SUBSIDY)
 
 
-def dividends(reader: User, year: int, division_code: str | None = None) -> pa.Table:
+def dividends(reader: User, year: int, division_code: str | None = None, *, refresh: bool = False) -> pa.Table:
     """`sunshine assets dividends`: asset_no, year, household_no (None: the village's share), division_code,
-    amount of ``year`` within the division (funds.md §6, §7)."""
+    amount of ``year`` within the division (funds.md §6, §7). Read from the stored distribution of each county
+    (DividendShare), computed and stored first when there is none yet, or always with ``refresh``."""
     prefix = run_division(reader, division_code).prefix
-    return _per_county(prefix, year, lambda tables, narrower: engine_dividends(
-        tables, year=year, division_prefix=narrower), t.DIVIDENDS)
+    parts = []
+    for county in _counties(prefix):
+        if refresh:
+            store_dividends(county, year)
+        else:
+            ensure_dividends(county, year)
+        parts.append(_read_shares(county, year, prefix))
+    return pa.concat_tables(parts) if parts else t.DIVIDENDS.empty_table()
+
+
+def ensure_dividends(county: str, year: int) -> None:
+    """Store the county's distribution of ``year`` unless it is stored already."""
+    if not _stored(county, year):
+        store_dividends(county, year)
+
+
+def _county_code(county: str) -> str:
+    return county[:COUNTY_DIGITS].ljust(12, "0")
+
+
+def _stored(county: str, year: int) -> bool:
+    """Whether the distribution of the county and year is stored (a year without income has none to store:
+    a marker row is not needed, the computation is then cheap — no asset shares anything)."""
+    code = _county_code(county)
+    return (DividendShare.objects.filter(county_id=code, year=year).exists()
+            or not AssetIncome.objects.filter(asset__county_id=code, year=year).exists())
+
+
+def store_dividends(county: str, year: int) -> int:
+    """Compute the county's distribution of ``year`` on the engine and store it, replacing the stored one
+    (one transaction). Returns the number of shares."""
+    code = _county_code(county)
+    table = engine_dividends(db_tables.credit(year, county[:COUNTY_DIGITS]), year=year)
+    rows = table.to_pylist()
+    assets = dict(Asset.objects.filter(county_id=code, asset_no__in={r["asset_no"] for r in rows})
+                  .values_list("asset_no", "pk"))
+    households = dict(Household.objects.filter(household_no__in={r["household_no"] for r in rows
+                                                                   if r["household_no"]})
+                      .values_list("household_no", "pk"))
+    shares = [DividendShare(county_id=code, year=year, asset_id=assets[r["asset_no"]],
+                            household_id=households.get(r["household_no"]), household_no=r["household_no"] or "",
+                            division_id=r["division_code"], amount=r["amount"])
+              for r in rows if r["asset_no"] in assets]
+    with transaction.atomic():
+        DividendShare.objects.filter(county_id=code, year=year).delete()
+        DividendShare.objects.bulk_create(shares, batch_size=2000)
+    return len(shares)
+
+
+def forget_dividends(county: str, years: Iterable[int] | None = None) -> None:
+    """Drop the stored distributions of the county (of ``years``): an asset, its income or its status changed,
+    so the next read computes them again."""
+    qs = DividendShare.objects.filter(county_id=_county_code(county))
+    if years is not None:
+        qs = qs.filter(year__in=list(years))
+    qs.delete()
+
+
+def _read_shares(county: str, year: int, prefix: str) -> pa.Table:
+    rows = (DividendShare.objects.filter(county_id=_county_code(county), year=year,
+                                         division__code__startswith=prefix)
+            .order_by("asset__asset_no", "division_id", "household_no")   # the engine's order; '' (a village) first
+            .values_list("asset__asset_no", "household_no", "division_id", "amount"))
+    assets, households, divisions, amounts = [], [], [], []
+    for asset_no, household_no, division, amount in rows:
+        assets.append(asset_no)
+        households.append(household_no or None)
+        divisions.append(division)
+        amounts.append(amount)
+    return pa.table({"asset_no": pa.array(assets, pa.string()), "year": pa.array([year] * len(assets), pa.int32()),
+                     "household_no": pa.array(households, pa.string()),
+                     "division_code": pa.array(divisions, pa.string()),
+                     "amount": pa.array(amounts, t.MONEY)}, schema=t.DIVIDENDS)
 
 
 @dataclass

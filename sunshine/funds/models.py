@@ -286,6 +286,7 @@ from sunshine.funds.models_credit import (  # noqa: E402, F401  (registered with
     Asset,
     AssetEvent,
     AssetIncome,
+    DividendShare,
     Loan,
     LoanEvent,
     LoanRepayment,

@@ -164,3 +164,31 @@ class AssetEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_id}"
+
+
+class DividendShare(models.Model):
+    """A computed distribution (funds.md §6) of one county and year, stored: the bank's list and the public
+    notice are records, and pages read them instead of recomputing the county. Replaced as a whole by
+    sunshine.funds.credit.store_dividends; dropped when an asset, its income or its status changes, and
+    computed again on the next read."""
+
+    county = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+", verbose_name=_("县"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="shares", verbose_name=_("资产"))
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="dividend_shares", verbose_name=_("农户"))
+    household_no = models.CharField(_("户编号"), max_length=30, blank=True)   # empty: the village's share
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+", verbose_name=_("村"))
+    amount = models.DecimalField(_("分红金额"), **MONEY)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("资产收益分红")
+        verbose_name_plural = _("资产收益分红")
+        ordering = ["year", "asset", "household_no"]
+        indexes = [models.Index(fields=["county", "year"], name="dividend_county_year"),
+                   models.Index(fields=["division", "year"], name="dividend_village_year"),
+                   models.Index(fields=["household", "year"], name="dividend_household_year")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.year} {self.household_no or self.division_id}: {self.amount}"

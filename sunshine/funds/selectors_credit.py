@@ -298,19 +298,20 @@ def assets_of_village(village: str) -> QuerySet[Asset]:
 
 
 def household_dividends(reader: User, household: Household) -> list[dict[str, Any]]:
-    """The household's dividends, per year and asset, for each year an asset its village shares had income."""
+    """The household's dividends, per year and asset, for each year an asset its village shares had income
+    (read from the stored distributions, stored first where missing). The page has checked the reader may see
+    the household."""
     from sunshine.funds import credit
+    from sunshine.funds.models_credit import DividendShare
 
     village = household.village_id
     years = sorted(set(AssetIncome.objects.filter(asset__in=assets_of_village(village))
-                       .values_list("year", flat=True)))
+                       .order_by().values_list("year", flat=True)))
     if not years:   # one query when the village shares no asset with income (the household page's usual case)
         return []
-    names = dict(assets_of_village(village).values_list("asset_no", "name"))
-    out = []
     for year in years:
-        out += [{"year": year, "asset_no": r["asset_no"], "asset_name": names.get(r["asset_no"], ""),
-                 "amount": r["amount"]}
-                for r in credit.dividends(reader, year, village).to_pylist()
-                if r["household_no"] == household.household_no]
-    return out
+        credit.ensure_dividends(village, year)
+    shares = (DividendShare.objects.filter(household=household, year__in=years)
+              .order_by("year", "asset__asset_no").values_list("year", "asset__asset_no", "asset__name", "amount"))
+    return [{"year": year, "asset_no": asset_no, "asset_name": name, "amount": amount}
+            for year, asset_no, name, amount in shares]

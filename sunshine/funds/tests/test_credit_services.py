@@ -158,3 +158,31 @@ def test_a_loan_finding_without_a_household_is_owned_by_the_loans_county(users):
     province = Division.objects.get(code="320000000000")
     found = candidates(pa.Table.from_pylist([row], schema=FINDINGS), province)
     assert [x.division_id for x in found] == [f.COUNTY]     # not the province the run was over
+
+
+def test_a_distribution_is_stored_once_and_computed_again_after_a_change(household_a, household_b, users,
+                                                                          monkeypatch):
+    """Pages read the stored distribution (the household page must not recompute a county); a change to an
+    asset, its villages or its income drops it, and `sunshine assets dividends` (refresh) computes it again."""
+    from sunshine.funds.models_credit import DividendShare
+
+    computed = []
+    engine = credit.engine_dividends
+    monkeypatch.setattr(credit, "engine_dividends", lambda *a, **k: computed.append(1) or engine(*a, **k))
+    asset = make_asset("ZC-1", "1000.01")
+    first = credit.dividends(users["county"], 2020)
+    again = credit.dividends(users["county"], 2020)
+    assert len(computed) == 1 and first.equals(again)
+    assert DividendShare.objects.filter(year=2020).count() == first.num_rows == 4   # 2 villages, 2 households
+    assert credit.dividends(users["county"], 2019).num_rows == 0 and len(computed) == 1   # no income: nothing
+
+    income = AssetIncome.objects.get(asset=asset, year=2020)
+    income.income = Decimal("2000.00")
+    income.save()
+    assert not DividendShare.objects.exists()
+    assert sum(credit.dividends(users["county"], 2020).column("amount").to_pylist()) == Decimal("2000.00")
+    asset.villages.set([f.VILLAGE_A])
+    assert not DividendShare.objects.exists()
+    credit.dividends(users["county"], 2020)
+    credit.dividends(users["county"], 2020, refresh=True)
+    assert len(computed) == 4

@@ -20,6 +20,7 @@ from django.db import models
 from sunshine.core.crypto import keyed_hash
 from sunshine.engine.funds.tables import OPERATING
 from sunshine.funds.choices import LoanAction
+from sunshine.funds.credit import forget_dividends, store_dividends
 from sunshine.funds.models_credit import Asset, AssetIncome, Loan, LoanEvent, LoanRepayment
 from sunshine.funds.transfer import resolve
 from sunshine.funds.transfer.kinds import IMPORT_NOTE, Counts, Importer, Row, _text
@@ -268,6 +269,12 @@ class Assets(Importer):
             if key in before and counts.unchanged:
                 counts.unchanged -= 1
                 counts.updated += 1
+        if counts.created or counts.updated:
+            for county in {v["county_id"] for _, v in todo}:
+                forget_dividends(county)
+                years = AssetIncome.objects.filter(asset__county_id=county).order_by().values_list("year", flat=True)
+                for year in sorted(set(years)):
+                    store_dividends(county, year)
         return counts
 
 
@@ -299,7 +306,17 @@ class Incomes(Importer):
         todo = self.todo(rows)
         existing = {(i.asset_id, i.year): i for i in in_chunks(
             AssetIncome.objects.all(), "asset_id", (v["asset_id"] for _, v in todo))}
-        return self.upsert(existing, [((v["asset_id"], v["year"]), v) for _, v in todo])
+        counts = self.upsert(existing, [((v["asset_id"], v["year"]), v) for _, v in todo])
+        if counts.created or counts.updated:
+            changed = defaultdict(set)
+            for _asset, county, year in in_chunks(
+                    AssetIncome.objects.values_list("asset_id", "asset__county_id", "year"), "asset_id",
+                    {v["asset_id"] for _, v in todo}):
+                changed[county].add(year)
+            for county, years in changed.items():   # the county's new distribution, ready for its pages
+                for year in sorted(years):
+                    store_dividends(county, year)
+        return counts
 
 
 CREDIT_IMPORTERS: dict[str, type[Importer]] = {cls.kind: cls for cls in (Loans, Repayments, Assets, Incomes)}

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -40,4 +41,6 @@ class Command(BaseCommand):
         else:
             from sunshine.funds.credit import dividends
 
-            handle_computation(self, options, dividends, HEADERS, sheet="资产收益分红", money=("amount",))
+            # The command computes afresh and stores the distribution that pages and lists then read.
+            handle_computation(self, options, partial(dividends, refresh=True), HEADERS, sheet="资产收益分红",
+                               money=("amount",))
