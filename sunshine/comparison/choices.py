@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from sunshine.engine.comparison.catalogue import MATCH_LABELS, RULES, SEVERITY_LABELS
 from sunshine.engine.comparison.datasets import DATASETS
 from sunshine.engine.funds.catalogue import RULES as FUNDS_RULES
+from sunshine.engine.funds.catalogue import SEVERITY_LABELS as FUNDS_SEVERITY_LABELS
 from sunshine.engine.funds.catalogue import SUBJECT_LABELS
 
 DATASET_CHOICES = [(name, d.label) for name, d in DATASETS.items()]
@@ -16,7 +17,8 @@ COMPARISON_RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in RULES.item
 FUNDS_RULE_CHOICES = [(code, f"{code} {r.title}") for code, r in FUNDS_RULES.items()]
 # Funds findings (funds.md §3–4) go through the same verification workflow as comparison findings.
 RULE_CHOICES = COMPARISON_RULE_CHOICES + FUNDS_RULE_CHOICES
-SEVERITY_CHOICES = list(SEVERITY_LABELS.items())
+SEVERITY_CHOICES = list(SEVERITY_LABELS.items()) + [
+    (code, label) for code, label in FUNDS_SEVERITY_LABELS.items() if code not in SEVERITY_LABELS]
 SUBJECT_CHOICES = list(SUBJECT_LABELS.items())
 MATCH_CHOICES = list(MATCH_LABELS.items())
 

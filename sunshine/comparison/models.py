@@ -124,8 +124,8 @@ class ComparisonRun(JobProcess):
 
 # The most severe findings first (高, 中, then risk signals): the list's first sort key, and an index
 # (Finding.Meta) so that a page of the list never sorts every finding of the area.
-SEVERITY_RANK = models.Case(models.When(severity="high", then=models.Value(0)),
-                            models.When(severity="medium", then=models.Value(1)),
+SEVERITY_RANK = models.Case(models.When(severity__in=("high", "warning"), then=models.Value(0)),
+                            models.When(severity__in=("medium", "risk"), then=models.Value(1)),
                             default=models.Value(2), output_field=models.IntegerField())
 
 

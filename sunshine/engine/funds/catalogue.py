@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from sunshine.engine.comparison.catalogue import HIGH, MEDIUM, SIGNAL
 
-SEVERITY_LABELS = {HIGH: "高", MEDIUM: "中", SIGNAL: "需核查"}
+# L-OVERDUE's two grades are funds.md §5's own words: 'risk' (1–90 days overdue) and 'warning' (more).
+RISK, WARNING = "risk", "warning"
+SEVERITY_LABELS = {HIGH: "高", MEDIUM: "中", SIGNAL: "需核查", WARNING: "预警", RISK: "风险"}
 SUBJECT_LABELS = {"fund": "资金", "project": "项目", "payment": "到户资金", "loan": "小额信贷"}
 
-__all__ = ["HIGH", "MEDIUM", "RULES", "SEVERITY_LABELS", "SIGNAL", "SUBJECT_LABELS", "Rule"]
+__all__ = ["HIGH", "MEDIUM", "RISK", "RULES", "SEVERITY_LABELS", "SIGNAL", "SUBJECT_LABELS", "WARNING", "Rule"]
 
 
 @dataclass(frozen=True)
@@ -42,5 +44,5 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("L-INELIGIBLE", "借款人不符合贷款条件", HIGH, "loan", ("loans", "members", "household_years")),
     # funds.md §5's 'warning' (overdue more than loan_overdue_warning_days, 90) is HIGH; its 'risk' (1–90 days)
     # is MEDIUM on the finding's row: the catalogue names the worst severity the rule gives.
-    Rule("L-OVERDUE", "贷款逾期", HIGH, "loan", ("loans", "loan_repayments", "members", "household_years")),
+    Rule("L-OVERDUE", "贷款逾期", WARNING, "loan", ("loans", "loan_repayments", "members", "household_years")),
 )}

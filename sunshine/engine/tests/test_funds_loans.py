@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from sunshine.engine.backend import DuckDBBackend
-from sunshine.engine.funds.catalogue import HIGH, MEDIUM, RULES
+from sunshine.engine.funds.catalogue import HIGH, MEDIUM, RISK, RULES, WARNING
 from sunshine.engine.tests.funds_builders import OTHER_VILLAGE, VILLAGE, YEAR, FundsScenario, by_rule, money, run
 
 D = dt.date
@@ -116,8 +116,8 @@ def test_ineligible(rules):
 def test_overdue(rules):
     hits = found(rules, "L-OVERDUE")
     assert set(hits) == {"DK-O1", "DK-O2", "DK-O3", "DK-O9"}
-    assert {k: f["severity"] for k, f in hits.items()} == {"DK-O1": HIGH, "DK-O2": MEDIUM, "DK-O3": HIGH,
-                                                            "DK-O9": HIGH}
+    assert {k: f["severity"] for k, f in hits.items()} == {"DK-O1": WARNING, "DK-O2": RISK, "DK-O3": WARNING,
+                                                            "DK-O9": WARNING}
     one = hits["DK-O1"]
     assert one["amount"] == money(18000) and one["division_code"] == OTHER_VILLAGE
     assert one["explanation"] == ("贷款DK-O1(逾*甲)于2019-01-01在农商银行放款36000.00元,到期日2020-06-30,"
@@ -129,7 +129,7 @@ def test_overdue_parameters():
     params = {"loan_overdue_risk_days": 90, "loan_overdue_warning_days": 150}
     with DuckDBBackend(threads=1) as duck:
         hits = found(by_rule(run(duck, SCENARIO, rules=["L-OVERDUE"], params=params)), "L-OVERDUE")
-    assert {k: f["severity"] for k, f in hits.items()} == {"DK-O1": HIGH, "DK-O3": MEDIUM, "DK-O9": HIGH}
+    assert {k: f["severity"] for k, f in hits.items()} == {"DK-O1": WARNING, "DK-O3": RISK, "DK-O9": WARNING}
 
 
 def test_loan_rules_in_the_catalogue():

@@ -359,7 +359,7 @@ def test_registry_facts_accept_the_comparison_people_table():
 def test_loans(rules):
     assert [(f["rule"], f["key"]) for code in ("L-LIMIT", "L-INELIGIBLE", "L-OVERDUE") for f in rules[code]] == [
         ("L-LIMIT", "DK-A1"), ("L-INELIGIBLE", "DK-A2"), ("L-OVERDUE", "DK-A3")]
-    assert rules["L-OVERDUE"][0]["amount"] == money(15000) and rules["L-OVERDUE"][0]["severity"] == "high"
+    assert rules["L-OVERDUE"][0]["amount"] == money(15000) and rules["L-OVERDUE"][0]["severity"] == "warning"
 
 
 def test_every_rule_flags_something(rules):

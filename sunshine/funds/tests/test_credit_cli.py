@@ -204,8 +204,8 @@ def test_import_subsidy_dividends_and_check(county, tmp_path, users):
     assert by_rule["L-INELIGIBLE"] == {"DK-OLD", "DK-OUT"}  # aged 70; never registered
     assert by_rule["L-OVERDUE"] == {"DK-V1", "DK-OD"}
     rows_by = {(r["rule"], r["key"]): r for r in records}
-    assert rows_by[("L-OVERDUE", "DK-OD")]["severity"] == "medium"     # 31 days (funds.md: risk)
-    assert rows_by[("L-OVERDUE", "DK-V1")]["severity"] == "high"       # 184 days (funds.md: warning)
+    assert rows_by[("L-OVERDUE", "DK-OD")]["severity"] == "risk"       # 31 days (funds.md §5)
+    assert rows_by[("L-OVERDUE", "DK-V1")]["severity"] == "warning"    # 184 days (funds.md §5)
     assert rows_by[("L-OVERDUE", "DK-V1")]["subject"] == "loan"
     assert county["outsider"] not in found_file.read_text(encoding="utf-8")
     # The L-* findings join the verification workflow, owned by the borrower household's village.

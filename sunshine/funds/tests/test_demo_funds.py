@@ -58,7 +58,7 @@ def test_demo_funds_are_plausible_and_every_rule_fires(demo_region, tmp_path: Pa
     wanted = {code for code in RULES if code.startswith(("F-", "P-", "L-"))}
     assert len(wanted) == 13 and fired >= wanted, f"never fired: {sorted(wanted - fired)}"
     overdue = [r for r in rows if r["rule"] == "L-OVERDUE"]
-    assert sorted(r["severity"] for r in overdue) == ["high", "high", "medium", "medium"]  # 1–90 and > 90 days
+    assert sorted(r["severity"] for r in overdue) == ["risk", "risk", "warning", "warning"]  # 1–90 and > 90 days
     # One planted loan each: every other loan of the year is within the policy and lent to a registered adult.
     assert [r["rule"] for r in rows if r["rule"] in ("L-LIMIT", "L-INELIGIBLE")].count("L-LIMIT") == 1
     assert [r["rule"] for r in rows].count("L-INELIGIBLE") == 1

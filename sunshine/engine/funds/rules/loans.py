@@ -8,8 +8,8 @@ L-INELIGIBLE  a loan issued in the run's year whose borrower (by id_hash) was no
               member of a 未脱贫/已脱贫/返贫 household that year, or one who left it on or after loan_date), or
               aged < 18 or > 65 on loan_date (by ``members.birth_date``; unknown: not judged)
 L-OVERDUE     at T, outstanding principal > 0 and T later than the due date (extended_due_date if present, else
-              due_date) by more than loan_overdue_risk_days (0); severity HIGH (funds.md's 'warning') when more than
-              loan_overdue_warning_days (90) days, else MEDIUM (its 'risk')
+              due_date) by more than loan_overdue_risk_days (0); severity 'warning' when more than
+              loan_overdue_warning_days (90) days, else 'risk' (funds.md §5's words)
 
 Outstanding principal on day d = amount − Σ principal repaid on or before d; a loan renewed (续贷: a loan whose
 renewal_of names it) counts as repaid on the renewal's loan_date. "n years after" compares dates as
@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sunshine.engine.dialect import label_of
-from sunshine.engine.funds.catalogue import HIGH, MEDIUM
+from sunshine.engine.funds.catalogue import RISK, WARNING
 from sunshine.engine.funds.rules.base import CTE, Context, date_literal, finding, masked, person_year_cte, text
 from sunshine.engine.funds.tables import GUARANTEES, NO_GUARANTEE, labels
 
@@ -156,7 +156,7 @@ def overdue(ctx: Context) -> list[CTE]:
                    f"{ctx.money('j.fen')} || '元,到期日' || {text('j.due_date')} || {extended} || "
                    f"',截至{ctx.check_text}尚欠本金' || {ctx.money('j.outstanding')} || '元,逾期' || "
                    f"{text('j.days')} || '天'")
-    severity = f"CASE WHEN j.days > {int(p.loan_overdue_warning_days)} THEN '{HIGH}' ELSE '{MEDIUM}' END"
+    severity = f"CASE WHEN j.days > {int(p.loan_overdue_warning_days)} THEN '{WARNING}' ELSE '{RISK}' END"
     result = f"""  SELECT {finding("L-OVERDUE", ctx, severity=severity, key="j.loan_no", household_no="j.household_no",
                             id_hash="j.id_hash", division_code="h.village_code", amount=ctx.yuan("j.outstanding"),
                             explanation=explanation)}
