@@ -54,9 +54,11 @@ class NotUsernameValidator:
         return _("不能是用户名,也不能包含用户名。")
 
 
-def one_time_password() -> str:
-    """A random password such as "Kp7m-x3Qa-9TwR" (14 characters, four classes), to be changed at first use."""
+def one_time_password(username: str = "") -> str:
+    """A random password such as "Kp7m-x3Qa-9TwR" (14 characters, four classes), to be changed at first use;
+    never one that contains ``username`` (a short name like "li" turns up by chance), so it passes the rules."""
+    name = username.casefold()
     while True:
         password = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
-        if character_classes(password) == 4:
+        if character_classes(password) == 4 and not (name and name in password.casefold()):
             return password

@@ -158,7 +158,7 @@ def create_user(actor: User | None, *, username: str, roles: Sequence[Role], div
     _check_user(user, password)
     temporary = None
     if password is None:
-        temporary = one_time_password()
+        temporary = one_time_password(user.username)
         password = temporary
     user.set_password(password)
     user.must_change_password = temporary is not None
@@ -199,7 +199,7 @@ def set_active(actor: User | None, user: User, active: bool) -> User:
 def reset_password(actor: User | None, user: User) -> str:
     """A new one-time password (returned once, never stored in clear), to be changed at the next login."""
     _require_manage(actor, user)
-    password = one_time_password()
+    password = one_time_password(user.username)
     user.set_password(password)
     user.must_change_password = True
     # Open sessions of the account end too: Django checks the session's password hash on every request.
