@@ -34,7 +34,7 @@ NAVIGATION = (
     NavEntry(_("监测预警"), "monitoring_warnings", EVERYONE, ("/monitoring/",)),
     NavEntry(_("资金"), "fund_list",
              frozenset({Role.COUNTY_MANAGER, Role.PROVINCIAL_ANALYST, Role.SUPERVISOR, Role.ADMIN}),
-             ("/funds/", "/payments/")),
+             ("/funds/", "/payments/", "/loans/", "/assets/", "/dividends/")),
     NavEntry(_("识别退出"), "workflow_inbox", EVERYONE, ("/cases/",)),
     NavEntry(_("项目库"), "project_list", EVERYONE, ("/projects/",)),
     NavEntry(_("政策标准"), "policy_standards",
