@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -88,6 +90,18 @@ def _payment_row(reader: Any, p: Payment) -> dict[str, Any]:
     }
 
 
+def _newest_payments(project_ids: list[int]) -> dict[int, list[Payment]]:
+    """The newest TRAIL_PAYMENTS payments of each project (a project may have paid thousands), in one query."""
+    rank = Window(RowNumber(), partition_by=[F("project_id")], order_by=[F("paid_date").desc(), "payment_no", "pk"])
+    rows = (Payment.objects.filter(project_id__in=project_ids).annotate(rank=rank).filter(rank__lte=TRAIL_PAYMENTS)
+            .select_related("household", "household__village", "fund", "project")
+            .order_by("project_id", "-paid_date", "payment_no", "pk"))
+    out: dict[int, list[Payment]] = {}
+    for payment in rows:
+        out.setdefault(payment.project_id, []).append(payment)
+    return out
+
+
 @login_required
 def fund_trail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002 — the URL's parameter name
     fund = selectors.get_fund(request.user, id)
@@ -97,14 +111,12 @@ def fund_trail(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002 —
     ids = [line.project.pk for line in trail.projects]
     counts = selectors.payment_counts(ids)
     spending = selectors.expenditures_by_project(ids)
+    newest = _newest_payments(ids)
     projects = []
     for line in trail.projects:
-        # One query per project for its newest payments (a project may have paid thousands of people).
-        shown = list(line.project.payments.select_related("household", "household__village", "fund", "project")
-                     .order_by("-paid_date", "payment_no", "pk")[:TRAIL_PAYMENTS])
         projects.append({
             "line": line, "url": project_url(line.project), "expenditures": spending.get(line.project.pk, []),
-            "payments": [_payment_row(request.user, p) for p in shown],
+            "payments": [_payment_row(request.user, p) for p in newest.get(line.project.pk, [])],
             "payment_count": counts.get(line.project.pk, 0),
             "more_url": reverse("payment_list") + "?" + urlencode({"project": line.project.project_no}),
         })

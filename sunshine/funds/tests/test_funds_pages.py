@@ -132,3 +132,33 @@ def test_findings_of_a_funds_run_name_the_run_without_a_dead_link(client: Client
     run = ComparisonRun.objects.get(kind="funds")
     body = client.get("/comparison/findings/", {"run": run.pk}).content.decode()
     assert f"#{run.pk}(资金项目核查)" in body and f"/comparison/runs/{run.pk}/" not in body
+
+
+def test_the_trail_reads_the_newest_payments_of_all_projects_in_one_query(client: Client, users, money,
+                                                                             household_a,
+                                                                             django_assert_max_num_queries):
+    """A fund may reach hundreds of projects: the trail's queries do not grow with them, and each project lists
+    its newest payments only (the rest through the payment search)."""
+    from sunshine.funds import views_funds
+
+    client.force_login(users["county"])
+    url = f"/funds/{money['fund'].pk}/"
+    client.get(url)
+    with django_assert_max_num_queries(100) as before:
+        client.get(url)
+    for n in range(4):
+        project = make_project(actor=users["county"], division=f.VILLAGE_A, status="implementing",
+                               name=f"项目{n}")
+        allocate(money["fund"], project, "1000.00")
+        for _ in range(3):
+            pay(household_year=household_a, fund=money["fund"], project=project, amount="10.00")
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("项目3") >= 1
+    old, views_funds.TRAIL_PAYMENTS = views_funds.TRAIL_PAYMENTS, 1
+    try:
+        shown = views_funds._newest_payments([money["project"].pk])
+    finally:
+        views_funds.TRAIL_PAYMENTS = old
+    # Both were paid on one day: the newest first, then by payment number.
+    assert [p.pk for p in shown[money["project"].pk]] == [money["paid_a"].pk]
