@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 
+from sunshine.core.attachments import check_attachment, mask_attachment_name
 from sunshine.core.choices import DivisionLevel, Role
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible, run_division
@@ -366,6 +367,9 @@ def record_asset_event(*, actor: User, asset: Asset, kind: str, date: dt.date, n
         raise ValidationError({"note": ["请填写处置或报废的原因"]})
     if proceeds is not None and proceeds < 0:
         raise ValidationError({"proceeds": ["处置收入不能为负数"]})
+    if attachment:   # checked here too, not only by the page's form: any caller stores only a checked scan
+        check_attachment(attachment)
+        mask_attachment_name(attachment)
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
         if asset.status != t.OPERATING:

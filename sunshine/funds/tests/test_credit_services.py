@@ -186,3 +186,14 @@ def test_a_distribution_is_stored_once_and_computed_again_after_a_change(househo
     credit.dividends(users["county"], 2020)
     credit.dividends(users["county"], 2020, refresh=True)
     assert len(computed) == 4
+
+
+def test_a_disposal_scan_is_checked_by_the_service_too(users):
+    """Not only the page's form: a caller of the service cannot store a file that is no PDF, JPG or PNG."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    asset = make_asset("ZC-9", "10")
+    fake = SimpleUploadedFile("批复.pdf", b"MZ this is no pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        credit.record_disposal(actor=users["county"], asset=asset, date=D(2020, 12, 1), note="转让", attachment=fake)
+    assert Asset.objects.get(pk=asset.pk).status == "operating" and not AssetEvent.objects.exists()
