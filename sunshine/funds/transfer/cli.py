@@ -49,23 +49,6 @@ def handle_import(command: Any, options: dict[str, Any]) -> None:
                   errors=outcome.errors, errors_path=errors_path, label=outcome.label)
 
 
-def add_template_action(sub: Any, kinds: tuple[str, ...]) -> None:
-    """`sunshine loans|assets template KIND --out F.xlsx|.csv`."""
-    tpl = sub.add_parser("template", help="空白导入模板(.xlsx 含下拉选项和填写说明;或 .csv 表头)")
-    tpl.add_argument("kind", choices=kinds)
-    tpl.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx 或 .csv")
-
-
-def handle_template(command: Any, options: dict[str, Any]) -> None:
-    from sunshine.funds.transfer.export import FORMATS, template
-
-    out: Path = options["out"]
-    if out.suffix.lower() not in FORMATS:
-        raise CommandError(f"输出文件应为 {'、'.join(FORMATS)} 之一: {out}")
-    template(options["kind"], out)
-    command.stdout.write(f"模板已写入 {out}")
-
-
 OUT_FORMATS = (".json", ".csv", ".xlsx")
 
 
@@ -107,16 +90,16 @@ def handle_computation(command: Any, options: dict[str, Any], compute: Callable[
     command.stdout.write(f"{options['year']}年度:{count} 行,合计 {total:.2f} 元;已写入 {out}")
 
 
-def add_file_actions(sub: Any) -> None:
-    """`sunshine funds export KIND --year Y --out F.xlsx|.csv [--user U]` and
-    `sunshine funds template KIND --out F.xlsx|.csv`."""
-    exp = sub.add_parser("export", help="导出某一年度的资金项目文件(身份证号按导出人的权限脱敏)")
-    exp.add_argument("kind", choices=KINDS)
+def add_file_actions(sub: Any, kinds: tuple[str, ...] = KINDS) -> None:
+    """`sunshine funds|loans|assets export KIND --year Y --out F.xlsx|.csv [--user U]` and
+    `sunshine funds|loans|assets template KIND --out F.xlsx|.csv`."""
+    exp = sub.add_parser("export", help="导出某一年度的文件(身份证号按导出人的权限脱敏)")
+    exp.add_argument("kind", choices=kinds)
     exp.add_argument("--year", type=int, required=True)
     exp.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx 或 .csv")
     exp.add_argument("--user", help="导出人用户名(决定范围和是否脱敏;默认:第一个系统管理员)")
     tpl = sub.add_parser("template", help="空白导入模板(.xlsx 含下拉选项和填写说明;或 .csv 表头)")
-    tpl.add_argument("kind", choices=KINDS)
+    tpl.add_argument("kind", choices=kinds)
     tpl.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx 或 .csv")
 
 

@@ -20,8 +20,12 @@ from sunshine.core.models import User
 from sunshine.core.spreadsheet import write_records
 from sunshine.funds.models import (
     Allocation,
+    Asset,
+    AssetIncome,
     Expenditure,
     Fund,
+    Loan,
+    LoanRepayment,
     Payment,
     Project,
     ProjectBeneficiary,
@@ -43,7 +47,13 @@ PATHS: dict[str, dict[str, str]] = {
     "expenditures": {"project_no": "project__project_no"},
     "payments": {"fund_no": "fund__fund_no", "project_no": "project__project_no"},
     "village_cadres": {"division_code": "village_id"},
+    "loans": {"renewal_of": "renewal_of__loan_no"},
+    "loan_repayments": {"loan_no": "loan__loan_no"},
+    "assets": {"project_no": "project__project_no", "division_code": "division_id"},
+    "asset_income": {"asset_no": "asset__asset_no"},
 }
+# Read as model instances: ID numbers are decrypted by the model field; villages are a many-to-many list.
+INSTANCE_KINDS = ("payments", "village_cadres", "loans", "assets")
 
 
 def queryset(kind: str, reader: User, year: int) -> QuerySet:
@@ -67,8 +77,20 @@ def queryset(kind: str, reader: User, year: int) -> QuerySet:
         "village_cadres": lambda: VillageCadre.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=first), village__code__startswith=prefix,
             start_date__lte=last),
+        # A loan of the year: made in it, or outstanding into it (due or repaid later); its repayments of the year.
+        "loans": lambda: Loan.objects.filter(_loan_scope(prefix), loan_date__lte=last).filter(
+            Q(due_date__gte=first) | Q(extended_due_date__gte=first) | Q(repayments__date__gte=first)).distinct(),
+        "loan_repayments": lambda: LoanRepayment.objects.filter(_loan_scope(prefix, "loan__"), date__year=year),
+        "assets": lambda: Asset.objects.filter(division__code__startswith=prefix, formed_date__lte=last),
+        "asset_income": lambda: AssetIncome.objects.filter(asset__division__code__startswith=prefix, year=year),
     }
     return queries[kind]().order_by("pk")
+
+
+def _loan_scope(prefix: str, via: str = "") -> Q:
+    """A loan is the reader's when its household is, or (a borrower outside the registry) its county is."""
+    return (Q(**{f"{via}household__village__code__startswith": prefix})
+            | Q(**{f"{via}household__isnull": True, f"{via}county__code__startswith": prefix}))
 
 
 def _formatter(column: Column, full: bool) -> Callable[[Any], Any]:
@@ -90,16 +112,26 @@ def records(kind: str, qs: QuerySet, *, full: bool) -> Iterator[dict[str, Any]]:
     fields = [c.field for c in spec]
     formatters = [_formatter(c, full) for c in spec]
     lookups = [paths.get(f, f) for f in fields]
-    if kind in ("payments", "village_cadres"):
-        # ID numbers are decrypted by the model field: read instances (with the related rows named).
+    if kind in INSTANCE_KINDS:
         related = sorted({p.split("__")[0] for p in paths.values() if "__" in p})
         if related:
             qs = qs.select_related(*related)
+        if kind == "assets":
+            qs = qs.prefetch_related("villages")
         for obj in qs.iterator(CHUNK):
-            yield {f: fmt(_path(obj, p)) for f, fmt, p in zip(fields, formatters, lookups, strict=True)}
+            yield {f: fmt(_value(obj, p)) for f, fmt, p in zip(fields, formatters, lookups, strict=True)}
         return
     for values in qs.values_list(*lookups).iterator(CHUNK):
         yield {f: fmt(v) for f, fmt, v in zip(fields, formatters, values, strict=True)}
+
+
+def _value(obj: Any, path: str) -> Any:
+    if path == "villages":   # the file's ;-separated village codes
+        return ";".join(sorted(v.code for v in obj.villages.all())) or None
+    if path in ("annual_rate", "household_ratio"):   # decimals as written, without trailing zeros
+        value = getattr(obj, path)
+        return None if value is None else format(value.normalize(), "f")
+    return _path(obj, path)
 
 
 def _path(obj: Any, path: str) -> Any:

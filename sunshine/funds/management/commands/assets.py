@@ -1,5 +1,5 @@
 """`sunshine assets import assets|asset_income FILE [--partial] [--errors F] [--county C] [--user U]`,
-`sunshine assets template KIND --out F` and `sunshine assets dividends --year Y [--division C] --out F`
+`sunshine assets export|template KIND …` and `sunshine assets dividends --year Y [--division C] --out F`
 (funds.md §1, §6, §7: keys asset_no, year, household_no (null for a village's share), division_code, amount)."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from django.core.management.base import BaseCommand
 
 from sunshine.funds.transfer.cli import (
     add_computation,
+    add_file_actions,
     add_import_arguments,
-    add_template_action,
     handle_computation,
+    handle_file_action,
     handle_import,
-    handle_template,
 )
 from sunshine.funds.transfer.columns import ASSET_FILE_KINDS
 
@@ -30,14 +30,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         add_import_arguments(sub.add_parser("import", help="导入 assets(资产)或 asset_income(资产收益)文件"),
                              ASSET_FILE_KINDS)
-        add_template_action(sub, ASSET_FILE_KINDS)
+        add_file_actions(sub, ASSET_FILE_KINDS)
         add_computation(sub.add_parser("dividends", help="计算某一年度资产收益的分红(funds.md §6)"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
             handle_import(self, options)
-        elif options["action"] == "template":
-            handle_template(self, options)
+        elif options["action"] in ("export", "template"):
+            handle_file_action(self, options)
         else:
             from sunshine.funds.credit import dividends
 
