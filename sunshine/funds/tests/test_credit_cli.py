@@ -301,4 +301,4 @@ def test_loan_and_asset_files_export_and_import_back_unchanged(county, tmp_path,
             LoanRepayment.objects.count(), AssetIncome.objects.count()) == before
     text = (tmp_path / f"assets{suffix}").read_bytes()
     if suffix == ".csv":
-        assert f"{V_A};{V_A2}".encode() in text and "0.7".encode() in text
+        assert f"{V_A};{V_A2}".encode() in text and b"0.7" in text
