@@ -12,33 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from sunshine.comparison.forms import division_in_scope
 from sunshine.core.attachments import ATTACHMENT_ACCEPT, check_attachment, mask_attachment_name
-from sunshine.core.fields import DivisionFilterField, bind_division_fields
-from sunshine.core.forms import ServiceErrorsMixin
+from sunshine.core.forms import ScopedFilterForm, ServiceErrorsMixin
 from sunshine.funds.choices import ASSET_KIND_CHOICES, ASSET_STATUS_CHOICES, AssetEventKind
 from sunshine.funds.selectors_credit import STATUS_LABELS, AssetFilter, LoanFilter
 
 if TYPE_CHECKING:
-    from sunshine.core.models import User
+    pass
 
 ALL = ("", _("全部"))
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class _Filter(forms.Form):
-    division = DivisionFilterField()
-
-    def __init__(self, *args: Any, reader: User | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reader = reader
-        if reader is not None:
-            bind_division_fields(self, reader)
-
-    def _data(self) -> dict[str, Any]:
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
-
-
-class LoanFilterForm(_Filter):
+class LoanFilterForm(ScopedFilterForm):
     bank = forms.ChoiceField(label=_("放款银行"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[ALL, *[(k, _(v)) for k, v in STATUS_LABELS.items()]])
@@ -59,7 +44,7 @@ class LoanFilterForm(_Filter):
                           q=(data.get("q") or "").strip() or None)
 
 
-class PortfolioForm(_Filter):
+class PortfolioForm(ScopedFilterForm):
     on = forms.DateField(label=_("统计日期"), required=False, widget=DATE)
 
 
@@ -90,7 +75,7 @@ class RenewalForm(ApplyErrors, forms.Form):
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AssetFilterForm(_Filter):
+class AssetFilterForm(ScopedFilterForm):
     kind = forms.ChoiceField(label=_("资产类别"), required=False, choices=[ALL, *ASSET_KIND_CHOICES])
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[ALL, *ASSET_STATUS_CHOICES])
     q = forms.CharField(label=_("资产编号或名称"), required=False, max_length=100)
@@ -125,7 +110,7 @@ class AssetEventForm(ApplyErrors, forms.Form):
         return upload
 
 
-class DividendForm(_Filter):
+class DividendForm(ScopedFilterForm):
     """The village and year of a distribution list; a village clerk's village is preselected."""
 
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)

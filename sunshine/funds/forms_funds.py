@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sunshine.comparison.forms import bind_scope_picker, division_in_scope
-from sunshine.core.fields import DivisionFilterField, bind_division_fields
-from sunshine.core.forms import ServiceErrorsMixin
+from sunshine.core.fields import DivisionFilterField
+from sunshine.core.forms import ScopedFilterForm, ServiceErrorsMixin
 from sunshine.funds.choices import FUND_SOURCE_CHOICES, ITEM_CHOICES
 from sunshine.funds.selectors import FundFilter, PaymentFilter
 
@@ -23,21 +23,7 @@ def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", _("全部")), *choices]
 
 
-class _ScopedFilterForm(forms.Form):
-    division = DivisionFilterField()
-
-    def __init__(self, *args: Any, reader: User | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reader = reader
-        if reader is not None:
-            bind_division_fields(self, reader)
-
-    def _data(self) -> dict[str, Any]:
-        self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
-
-
-class FundFilterForm(_ScopedFilterForm):
+class FundFilterForm(ScopedFilterForm):
     year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
     source = forms.ChoiceField(label=_("资金来源"), required=False, choices=_blank(FUND_SOURCE_CHOICES))
     q = forms.CharField(label=_("资金编号或文号"), required=False, max_length=100)
@@ -52,7 +38,7 @@ class FundFilterForm(_ScopedFilterForm):
                           q=(data.get("q") or "").strip() or None)
 
 
-class PaymentFilterForm(_ScopedFilterForm):
+class PaymentFilterForm(ScopedFilterForm):
     name = forms.CharField(label=_("姓名"), required=False, max_length=100)
     id_number = forms.CharField(label=_("身份证号"), required=False, max_length=18,
                                 help_text=_("完整的18位身份证号,精确查询"))
