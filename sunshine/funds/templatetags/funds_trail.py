@@ -20,7 +20,10 @@ SHOWN = 50
 def household_payments(context: dict[str, Any], household: Any) -> dict[str, Any]:
     reader = context["request"].user
     qs = selectors.household_payments(reader, household)
-    rows = [_payment_row(reader, p) for p in qs[:SHOWN]]
-    return {"rows": rows, "count": qs.count() if len(rows) == SHOWN else len(rows),
-            "total": selectors.payment_total(qs), "fund_links": can_see_funds(reader),
+    shown = list(qs[:SHOWN])
+    rows = [_payment_row(reader, p) for p in shown]
+    complete = len(shown) < SHOWN   # then the count and the total are the page's own (no more queries)
+    return {"rows": rows, "count": len(rows) if complete else qs.count(),
+            "total": sum((p.amount for p in shown), selectors.ZERO) if complete else selectors.payment_total(qs),
+            "fund_links": can_see_funds(reader),
             "more_url": reverse("payment_list") + "?" + urlencode({"household_no": household.household_no})}
