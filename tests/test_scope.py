@@ -14,11 +14,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from sunshine.assessment.services import run_assessment
 from sunshine.comparison.tests import factories as cf
 from sunshine.config.api import api
+from sunshine.disclosure.urls import PUBLIC_ROUTES as DISCLOSURE_PUBLIC_ROUTES
 from sunshine.funds.tests import credit_factories as kf
 from sunshine.funds.tests import project_factories as pf
 from sunshine.funds.tests import trail_factories as ff
 from sunshine.funds.urls_credit import PUBLIC_ROUTES as CREDIT_PUBLIC_ROUTES
 from sunshine.funds.urls_projects import PUBLIC_ROUTES as PROJECT_PUBLIC_ROUTES
+from sunshine.library.urls import PUBLIC_ROUTES as LIBRARY_PUBLIC_ROUTES
 from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
 from sunshine.testing import factories as f
@@ -26,7 +28,8 @@ from sunshine.workflow.tests import factories as wf
 from sunshine.workflow.urls import PUBLIC_ROUTES as NOTICE_PUBLIC_ROUTES
 
 DENIED = {403, 404}
-PUBLIC_ROUTES = NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES + CREDIT_PUBLIC_ROUTES
+PUBLIC_ROUTES = (NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES + CREDIT_PUBLIC_ROUTES + DISCLOSURE_PUBLIC_ROUTES
+                 + LIBRARY_PUBLIC_ROUTES)
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
 

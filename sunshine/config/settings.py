@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "sunshine.monitoring",
     "sunshine.workflow",
     "sunshine.funds",
+    "sunshine.library",
+    "sunshine.disclosure",
 ]
 
 MIDDLEWARE = [

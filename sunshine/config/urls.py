@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("sunshine.workflow.urls")),
     path("", include("sunshine.funds.urls")),
     path("", include("sunshine.policy.urls")),
+    path("", include("sunshine.library.urls")),
+    path("", include("sunshine.disclosure.urls")),
 ]

@@ -289,3 +289,19 @@ class AccessLog(models.Model):
         from sunshine.core.auditlog.chain import append
 
         append(self, lambda: super(AccessLog, self).save(*args, **kwargs), using=kwargs.get("using"))  # type: ignore[arg-type]
+
+
+class RateEvent(models.Model):
+    """One counted action of a public form (a failed self-query, a search, a submission), by a salted hash of
+    who did it. Counted in the database so that every server process sees the same numbers; rows older than a
+    day are useless and are removed as new ones come (sunshine.core.ratelimit)."""
+
+    bucket = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket", "key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.at:%Y-%m-%d %H:%M}"

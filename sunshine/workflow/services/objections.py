@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from sunshine.core.ratelimit import RateLimited  # noqa: F401 - the public views catch it from here
 from sunshine.workflow import steps
 from sunshine.workflow.choices import CaseStatus, Decision, ObjectionStatus, Step
 from sunshine.workflow.models import Case, CaseStep, Objection
@@ -45,14 +46,6 @@ def in_notice(case: Case, on: dt.date | None = None) -> bool:
 # An objection with fewer meaningful characters (letters of any script) than this, or made of one or two
 # characters repeated, is obviously empty: recorded, but it does not hold the case.
 MIN_MEANINGFUL = 4
-
-
-class RateLimited(Exception):
-    """Too many objections from one address or to one case: the public site answers 429."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def client_hash(address: str) -> str:
