@@ -20,6 +20,7 @@ from sunshine.funds.tests import project_factories as pf
 from sunshine.funds.tests import trail_factories as ff
 from sunshine.funds.urls_credit import PUBLIC_ROUTES as CREDIT_PUBLIC_ROUTES
 from sunshine.funds.urls_projects import PUBLIC_ROUTES as PROJECT_PUBLIC_ROUTES
+from sunshine.grievance.urls import PUBLIC_ROUTES as GRIEVANCE_PUBLIC_ROUTES
 from sunshine.library.urls import PUBLIC_ROUTES as LIBRARY_PUBLIC_ROUTES
 from sunshine.monitoring.tests import factories as mf
 from sunshine.registry import choices as c
@@ -29,7 +30,7 @@ from sunshine.workflow.urls import PUBLIC_ROUTES as NOTICE_PUBLIC_ROUTES
 
 DENIED = {403, 404}
 PUBLIC_ROUTES = (NOTICE_PUBLIC_ROUTES + PROJECT_PUBLIC_ROUTES + CREDIT_PUBLIC_ROUTES + DISCLOSURE_PUBLIC_ROUTES
-                 + LIBRARY_PUBLIC_ROUTES)
+                 + LIBRARY_PUBLIC_ROUTES + GRIEVANCE_PUBLIC_ROUTES)
 ID_RE = re.compile(r"(?<![0-9])\d{17}[0-9X](?![0-9])")
 
 

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "sunshine.funds",
     "sunshine.library",
     "sunshine.disclosure",
+    "sunshine.grievance",
+    "sunshine.assistance",
 ]
 
 MIDDLEWARE = [

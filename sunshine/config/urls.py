@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("sunshine.policy.urls")),
     path("", include("sunshine.library.urls")),
     path("", include("sunshine.disclosure.urls")),
+    path("", include("sunshine.grievance.urls")),
+    path("", include("sunshine.assistance.urls")),
 ]
