@@ -48,14 +48,23 @@ start_pg() {
   fi
 }
 
-export SUNSHINE_DATA_DIR="$root/var/test"
 # Spark binds to the machine's external address unless told otherwise.
 export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
-mkdir -p "$SUNSHINE_DATA_DIR"
 
-echo "== pytest on SQLite"
-env -u DATABASE_URL .venv/bin/pytest -q "$@"
-
-echo "== pytest on PostgreSQL"
+# The two databases' runs go side by side (the machine has two cores), each with its own data directory and
+# test-results folder; the PostgreSQL run's output is printed when it is done.
+mkdir -p "$root/var/test" "$root/var/test-pg"
 start_pg
-DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" .venv/bin/pytest -q --ignore=sunshine/engine/tests "$@"
+echo "== pytest on SQLite and on PostgreSQL, side by side"
+pg_log="$root/var/test-pg/pytest.log"
+( SUNSHINE_DATA_DIR="$root/var/test-pg" DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" \
+    .venv/bin/pytest -q --ignore=sunshine/engine/tests --output=var/test-results-pg "$@" >"$pg_log" 2>&1 ) &
+pg_pid=$!
+sqlite_status=0
+SUNSHINE_DATA_DIR="$root/var/test" env -u DATABASE_URL .venv/bin/pytest -q "$@" || sqlite_status=$?
+pg_status=0
+wait "$pg_pid" || pg_status=$?
+echo "== pytest on PostgreSQL (output)"
+cat "$pg_log"
+echo "== SQLite: exit $sqlite_status · PostgreSQL: exit $pg_status"
+[ "$sqlite_status" = 0 ] && [ "$pg_status" = 0 ]

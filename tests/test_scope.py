@@ -77,6 +77,7 @@ def target(users, household_a, household_b):
         "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
                                      division_code=f.VILLAGE_B).pk),
     }
+    f.advance_sequences(past=max(int(v) for k, v in ids.items() if k in ("id", "job_id", "run_id")))
     cf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
     sample_at_id(household_b, int(ids["id"]))
     mf.at_ids(actor=users["county"], household_year=household_b, run_id=int(ids["run_id"]), id=int(ids["id"]))
@@ -240,6 +241,7 @@ def test_masked_roles_never_receive_a_full_id_number(client: Client, users, hous
                 "id": str(member_a.pk), "code": f.VILLAGE_A, "job_id": str(job.pk),
                 "run_id": str(run_assessment(actor=users["county"], kind="households", year=2020,
                                              division_code=f.VILLAGE_A).pk)}
+    f.advance_sequences(past=max(int(target_a[k]) for k in ("id", "job_id", "run_id")))
     cf.at_ids(actor=users["county"], household_year=household_a, run_id=int(target_a["run_id"]),
               id=int(target_a["id"]))
     sample_at_id(household_a, int(target_a["id"]))

@@ -135,3 +135,24 @@ def make_household(actor: User, *, village: str = VILLAGE_A, year: int = 2020, h
             school_status=c.SchoolStatus.JUNIOR, medical_insured=True,
         )
     return household_year
+
+
+def advance_sequences(past: int) -> None:
+    """Move every PostgreSQL id sequence beyond ``past`` (and beyond the rows already there), so that objects made
+    with an explicit primary key ≤ past (the scope tests' <id> objects) never collide with ids the sequences give
+    out afterwards. SQLite takes max(rowid) + 1 by itself."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in django_apps.get_models(include_auto_created=True):
+            pk = model._meta.pk
+            if pk is None or pk.get_internal_type() not in ("AutoField", "BigAutoField", "SmallAutoField"):
+                continue
+            table, column = model._meta.db_table, pk.column
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            sequence = cursor.fetchone()[0]
+            if sequence:
+                cursor.execute(f'SELECT setval(%s, GREATEST((SELECT COALESCE(MAX("{column}"), 0) FROM "{table}"), '  # noqa: S608 - names from the models
+                               f"%s) + 1000, false)", [sequence, past])
