@@ -14,6 +14,13 @@ from sunshine.core.choices import Role
 from sunshine.testing import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _public_cache_off(settings):
+    """Public pages are cached for a minute in production; tests see every change at once (the portal's cache
+    tests switch it on)."""
+    settings.SUNSHINE_PUBLIC_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def region(db):
     return f.build_region()

@@ -178,6 +178,7 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/monitoring/warnings/{id}/measures"): {"kind": "temporary_relief", "amount": "2000",
                                                          "date": "2020-06-01", "note": "越权帮扶"},
     ("POST", "/api/monitoring/warnings/{id}/clear"): {"reason": "越权消除", "date": "2020-06-01"},
+    ("POST", "/api/grievances/{id}/actions"): {"action": "accept"},
     ("POST", "/api/monitoring/warnings/{id}/hand-over"): {"note": "越权转入"},
     ("POST", "/api/cases/{id}/advance"): {"step": "village_notice", "decision": "approve", "note": "越权办理"},
     ("POST", "/api/cases/objections/{id}/handle"): {"upheld": False, "resolution": "越权处理"},

@@ -25,7 +25,8 @@ from sunshine.comparison.models import ComparisonRun, Finding, FindingEvent, Fin
 
 BATCH = 1000
 RAISED, RECURRED = "raised", "recurred"
-RUN_NAMES = {RunKind.COMPARISON: "比对批次", RunKind.FUNDS: "资金项目核查批次"}
+RUN_NAMES = {RunKind.COMPARISON: "比对批次", RunKind.FUNDS: "资金项目核查批次",
+             RunKind.ASSISTANCE: "帮扶责任核查批次"}
 
 
 def chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:

@@ -9,6 +9,7 @@ from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
 from sunshine.funds.api_funds import router as funds_router
 from sunshine.funds.api_projects import router as projects_router
+from sunshine.grievance.api import router as grievance_router
 from sunshine.monitoring.api import router as monitoring_router
 from sunshine.registry.api import router as registry_router
 from sunshine.workflow.api import router as workflow_router
@@ -39,3 +40,4 @@ api.add_router("/monitoring", monitoring_router)
 api.add_router("/cases", workflow_router)
 api.add_router("/funds", funds_router)
 api.add_router("/projects", projects_router)
+api.add_router("/grievances", grievance_router)

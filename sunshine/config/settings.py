@@ -184,6 +184,7 @@ SUNSHINE_TODO_PROVIDERS = [
     "sunshine.monitoring.todo.items",
     "sunshine.comparison.todo.items",
     "sunshine.funds.todo_projects.items",
+    "sunshine.grievance.todo.items",
 ]
 # Lockouts (and the public site's rate limits) count the client's address: behind N reverse proxies it is taken
 # from X-Forwarded-For; with 0 (the default) that header is ignored, since a client can forge it.
@@ -304,3 +305,19 @@ SUNSHINE_NOTICE_OFFICE = os.environ.get("SUNSHINE_NOTICE_OFFICE", "")
 SUNSHINE_NOTICE_PHONE = os.environ.get("SUNSHINE_NOTICE_PHONE", "12317")
 SUNSHINE_OBJECTIONS_PER_ADDRESS_HOUR = int(os.environ.get("SUNSHINE_OBJECTIONS_PER_ADDRESS_HOUR", "5"))
 SUNSHINE_OBJECTIONS_PER_CASE_DAY = int(os.environ.get("SUNSHINE_OBJECTIONS_PER_CASE_DAY", "20"))
+# Searches of the public policy library per address and minute (a form like any other: rate-limited).
+SUNSHINE_PUBLIC_SEARCHES_PER_MINUTE = int(os.environ.get("SUNSHINE_PUBLIC_SEARCHES_PER_MINUTE", "120"))
+# Benefits statements (明白册): the site address printed with the query code and in its QR code, and how many
+# wrong self-query attempts one code and one address may make per hour before even the right answer is refused.
+SUNSHINE_PUBLIC_URL = os.environ.get("SUNSHINE_PUBLIC_URL", "http://127.0.0.1:8000")
+SUNSHINE_SELF_QUERY_TRIES_PER_HOUR = int(os.environ.get("SUNSHINE_SELF_QUERY_TRIES_PER_HOUR", "5"))
+
+# Public pages (sunshine.disclosure.portal.cache): anonymous reads are served from a per-process memory cache for
+# SUNSHINE_PUBLIC_CACHE_SECONDS (0 switches it off) and sent with Cache-Control: public, max-age=that. Everything
+# on them is public; a page with a form token or a message is never stored.
+SUNSHINE_PUBLIC_CACHE_SECONDS = max(0, int(os.environ.get("SUNSHINE_PUBLIC_CACHE_SECONDS", "60")))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sunshine-default"},
+    "public": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sunshine-public",
+               "OPTIONS": {"MAX_ENTRIES": 5000}},
+}

@@ -33,6 +33,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("监督")
     PROVINCIAL_ANALYST = "provincial_analyst", _("省级分析")
     ADMIN = "admin", _("系统管理员")
+    # An assistance cadre's own account (帮扶干部, services.md §5): their paired households and visits.
+    CADRE = "cadre", _("帮扶干部")
 
 
 # What each role may do. Kept as data so that one table answers every permission question.

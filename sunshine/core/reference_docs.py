@@ -142,7 +142,7 @@ def policy_parameters() -> str:
     from sunshine.policy.parameters import StandardParameters
 
     kinds = {"money": "金额(元)", "share": "比例(0–1)", "factor": "倍数", "age": "周岁", "days": "天",
-             "years": "年", "month": "月", "day": "日", "points": "分值(0–100)"}
+             "years": "年", "month": "月", "day": "日", "points": "分值(0–100)", "count": "户"}
     rows = [(f"`{f.name}`", f.metadata["label"], kinds.get(f.metadata["kind"], f.metadata["kind"]),
              _default_text(f.default), f.metadata["rule"]) for f in dataclasses.fields(StandardParameters)]
     return "".join([

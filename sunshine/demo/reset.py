@@ -44,6 +44,10 @@ def clear_previous_demo(county6: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     # The funds trail first: its payments and project beneficiaries hold registry households (PROTECT).
     counts["payments"] = clear_demo_funds(county6)
+    # Cadres and work teams hold the synthetic divisions (PROTECT), visits the households.
+    from sunshine.demo.assistance import clear_demo_assistance
+
+    clear_demo_assistance(county6)
     with transaction.atomic():
         # Cases first: they hold households and monitored households (PROTECT); steps and objections cascade.
         counts["cases"] = Case.objects.filter(division__in=region).delete()[1].get(Case._meta.label, 0)

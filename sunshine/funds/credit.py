@@ -76,7 +76,7 @@ def dividends(reader: User, year: int, division_code: str | None = None, *, refr
             store_dividends(county, year)
         else:
             ensure_dividends(county, year)
-        parts.append(_read_shares(county, year, prefix))
+        parts.append(read_shares(county, year, prefix))
     return pa.concat_tables(parts) if parts else t.DIVIDENDS.empty_table()
 
 
@@ -128,7 +128,7 @@ def forget_dividends(county: str, years: Iterable[int] | None = None) -> None:
     qs.delete()
 
 
-def _read_shares(county: str, year: int, prefix: str) -> pa.Table:
+def read_shares(county: str, year: int, prefix: str) -> pa.Table:
     rows = (DividendShare.objects.filter(county_id=_county_code(county), year=year,
                                          division__code__startswith=prefix)
             .order_by("asset__asset_no", "division_id", "household_no")   # the engine's order; '' (a village) first

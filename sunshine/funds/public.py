@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from sunshine.core.http import client_ip
 from sunshine.core.models import Division
+from sunshine.disclosure.portal.cache import cached_value, public_page
 from sunshine.funds import announcements
 from sunshine.funds.forms_projects import PublicCommentForm
 from sunshine.funds.lifecycle import today
@@ -38,6 +39,7 @@ PAGE_SIZE = 100
 
 
 @require_http_methods(["GET", "HEAD"])
+@public_page  # anonymous reads: a short cache (no form on the page)
 def announcement_list(request: HttpRequest) -> HttpResponse:
     """Counties with their announcements (running and total), and the running ones by county → township → village."""
     on = today()
@@ -53,6 +55,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@public_page  # anonymous reads: a short cache (no form on the page)
 def division_list(request: HttpRequest, code: str) -> HttpResponse:
     """One county's, township's or village's announcements, running and past."""
     division = Division.objects.filter(code=code).first()
@@ -82,7 +85,9 @@ def announcement(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002 �
     item = _public(id)
     on = today()
     form = PublicCommentForm(request.POST if request.method == "POST" else None)
-    context = {"a": announcements.public_facts(item, on), "item": item, "today": on,
+    # The page has a form (its CSRF token is the visitor's own): only its public facts are cached.
+    facts = cached_value(f"announcement.{item.pk}.{on}", lambda: announcements.public_facts(item, on))
+    context = {"a": facts, "item": item, "today": on,
                **_office(item.project.county.name)}
     if request.method == "POST":
         if form.is_valid():
@@ -107,6 +112,7 @@ def announcement(request: HttpRequest, id: int) -> HttpResponse:  # noqa: A002 �
 
 
 @require_http_methods(["GET", "HEAD"])
+@public_page  # anonymous reads: a short cache (no form on the page)
 def dividend_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """One village's distribution list of a year, as computed from the registry and the asset income."""
     village = Division.objects.filter(code=code, level="village").first()
@@ -124,15 +130,16 @@ def dividend_list(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 
 def public_dividends(village: str, year: int) -> list[dict[str, object]]:
-    """The village's list as sunshine.funds.credit.dividend_list computes it (the same engine statement over the
-    county's tables), without a reader: the notice is public. Names masked; no 户编号 leaves this function."""
-    from sunshine.engine.funds.run import dividends
+    """The village's list as sunshine.funds.credit.dividend_list reads it (the county's stored distribution,
+    computed and stored first when there is none), without a reader: the notice is public. Names masked; no 户编号
+    leaves this function."""
     from sunshine.funds.announcements import mask_name
-    from sunshine.funds.check import tables as db_tables
+    from sunshine.funds.credit import ensure_dividends, read_shares
     from sunshine.funds.models_credit import Asset
     from sunshine.registry.models import HouseholdYear
 
-    table = dividends(db_tables.credit(year, village), year=year, division_prefix=village).to_pylist()
+    ensure_dividends(village, year)
+    table = read_shares(village, year, village).to_pylist()
     names = dict(Asset.objects.filter(asset_no__in={r["asset_no"] for r in table}, county_id=village[:6] + "000000")
                  .values_list("asset_no", "name"))
     heads = dict(HouseholdYear.objects.filter(year=year, household__household_no__in=[

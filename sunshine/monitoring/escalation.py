@@ -8,40 +8,33 @@ day 31. Each step adds an event 'escalated' naming the level; the warning keeps 
 
 Idempotent: a warning is only ever moved up, so running twice on one day changes nothing the second time. The
 clock is injectable (``today``) for tests and for catching up. Run by `sunshine monitor` after each run and on
-its own by `sunshine monitor --escalate-only` (a daily cron job)."""
+its own by `sunshine monitor --escalate-only` (a daily cron job). The timing rule itself is
+sunshine.core.escalation, shared with the 12317 grievances."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from sunshine.core import escalation as common
 from sunshine.monitoring.choices import EscalationLevel, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, MonitoringRun, WarningEvent
 from sunshine.policy.parameters import StandardParameters
 
 ESCALATED = "escalated"
 DEFAULT_VERIFICATION_DAYS = StandardParameters().verification_days  # the policy standard's default
-BATCH = 1000
-RANK = {EscalationLevel.VILLAGE: 0, EscalationLevel.TOWNSHIP: 1, EscalationLevel.COUNTY: 2}
-
-
-def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+BATCH = common.BATCH
+# The warning's levels by steps above the village (sunshine.core.escalation counts steps).
+LEVELS = (EscalationLevel.VILLAGE, EscalationLevel.TOWNSHIP, EscalationLevel.COUNTY)
+RANK = {level: step for step, level in enumerate(LEVELS)}
 
 
 def level_due(deadline: dt.date, today: dt.date, verification_days: int) -> EscalationLevel:
     """The level a warning pending on ``today`` should be at."""
-    overdue = (today - deadline).days
-    if overdue > verification_days:
-        return EscalationLevel.COUNTY
-    if overdue > 0:
-        return EscalationLevel.TOWNSHIP
-    return EscalationLevel.VILLAGE
+    return LEVELS[common.steps_due(deadline, today, verification_days)]
 
 
 def _period(parameters: dict[str, Any] | None) -> int:
@@ -63,17 +56,16 @@ def escalate_overdue(*, today: dt.date | None = None, division_prefix: str = "")
         rows = list(overdue.select_for_update(of=("self",)).values_list("pk", "deadline", "escalation", "first_run_id"))
         periods = {pk: _period(params) for pk, params in MonitoringRun.objects.filter(
             pk__in={run for *_, run in rows}).values_list("pk", "parameters")}
-        moves: dict[EscalationLevel, list[tuple[int, dt.date, str]]] = {}
-        for pk, deadline, level, run in rows:
-            target = level_due(deadline, today, periods.get(run, DEFAULT_VERIFICATION_DAYS))
-            if RANK[target] > RANK[EscalationLevel(level)]:
-                moves.setdefault(target, []).append((pk, deadline, level))
+        planned = common.moves(((pk, deadline, RANK[EscalationLevel(level)],
+                                 periods.get(run, DEFAULT_VERIFICATION_DAYS))
+                                for pk, deadline, level, run in rows), today)
         now = timezone.now()
         moved = 0
         events = []
-        for target, items in moves.items():
-            lower = [lvl for lvl, rank in RANK.items() if rank < RANK[target]]
-            for chunk in _chunks(sorted(items)):
+        for step, items in planned.items():
+            target = LEVELS[step]
+            lower = list(LEVELS[:step])
+            for chunk in common.chunks(sorted(items)):
                 pks = [pk for pk, _, _ in chunk]
                 moved += (EarlyWarning.objects.filter(pk__in=pks, status=WarningStatus.PENDING, escalation__in=lower)
                           .update(escalation=target, updated_at=now))

@@ -4,6 +4,8 @@ sample checks that estimate how true the registry is (§六(二) 固定抽样与
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -135,9 +137,15 @@ class EarlyWarning(models.Model):
 
 
 class Measure(models.Model):
-    """A help measure (帮扶措施) recorded against a warning."""
+    """A help measure (帮扶措施) for a household in a year (services.md §5): recorded against a warning, or agreed on
+    a cadre's visit (then ``warning`` is the household's helped warning of the year, if it has one). One model for
+    monitoring, assistance (R-NOMEASURE) and the benefits statement."""
 
-    warning = models.ForeignKey(EarlyWarning, on_delete=models.CASCADE, related_name="measures")
+    warning = models.ForeignKey(EarlyWarning, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="measures")
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="measures", verbose_name=_("农户"))
+    year = models.PositiveSmallIntegerField(_("年度"))
     kind = models.CharField(_("措施类型"), max_length=20, choices=MeasureKind.choices)
     amount = models.DecimalField(_("金额(元)"), null=True, blank=True, **MONEY)
     date = models.DateField(_("日期"))
@@ -149,9 +157,19 @@ class Measure(models.Model):
         verbose_name = _("帮扶措施")
         verbose_name_plural = _("帮扶措施")
         ordering = ["date", "id"]
+        indexes = [models.Index(fields=["household", "year"], name="measure_household_year")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A measure on a warning belongs to the warning's household and year unless told otherwise.
+        if self.warning_id is not None:
+            if self.year is None:
+                self.year = self.warning.year
+            if self.household_id is None:
+                self.household_id = self.warning.household_id
+        super().save(*args, **kwargs)
 
 
 class WarningEvent(models.Model):

@@ -124,7 +124,8 @@ def _step(*, actor: User, warning: EarlyWarning, expected: tuple[str, ...], what
         if locked.status not in expected:
             raise _wrong(expected, what, locked.status)
         before = locked.status
-        made = Measure.objects.create(warning=locked, created_by=actor, **measure) if measure else None
+        made = (Measure.objects.create(warning=locked, household_id=locked.household_id, year=locked.year,
+                                       created_by=actor, **measure) if measure else None)
         changed = ["updated_at"]
         if to is not None and to != before:
             locked.status = to

@@ -15,7 +15,8 @@ from typing import Any
 
 MONEY, SHARE, FACTOR, AGE, DAYS, YEARS, MONTH, DAY = "money", "share", "factor", "age", "days", "years", "month", "day"
 POINTS = "points"  # a risk-score weight, 0–100 (policy-rules.md §5, sunshine.engine.monitoring)
-_INT_KINDS = {AGE, DAYS, YEARS, MONTH, DAY, POINTS}
+COUNT = "count"  # a number of households (services.md §5 R-OVERLOAD)
+_INT_KINDS = {AGE, DAYS, YEARS, MONTH, DAY, POINTS, COUNT}
 _MAX_MONEY = Decimal("1000000000")
 
 
@@ -67,6 +68,9 @@ class StandardParameters:
     loan_max_years: int = _p(3, YEARS, "扶贫小额信贷期限上限(年)", "§6 LOAN")
     loan_overdue_risk_days: int = _p(0, DAYS, "信贷逾期风险天数(超过)", "§6 LOAN")
     loan_overdue_warning_days: int = _p(90, DAYS, "信贷逾期预警天数(超过)", "§6 LOAN")
+    # Assistance responsibility (services.md §5): R-OVERLOAD and R-NOVISIT.
+    assistance_max_households: int = _p(10, COUNT, "帮扶干部结对户数上限(户)", "services.md §5 R-OVERLOAD")
+    assistance_visit_days: int = _p(90, DAYS, "走访间隔上限(天)", "services.md §5 R-NOVISIT")
     # Risk score of a monitored household: min(100, the sum of the points of its signals).
     risk_income_below_line: int = _p(40, POINTS, "风险分值:已脱贫户收入低于监测线", "§5 评分")
     risk_income_drop: int = _p(30, POINTS, "风险分值:收入同比大幅下降", "§5 评分")
@@ -77,6 +81,9 @@ class StandardParameters:
     risk_new_illness: int = _p(25, POINTS, "风险分值:新增大病或重度残疾", "§5 评分")
     risk_slip: int = _p(20, POINTS, "风险分值:每项三保障不达标", "§5 评分")
     risk_loan_overdue: int = _p(20, POINTS, "风险分值:扶贫小额信贷逾期", "§5 评分")
+    # 12317 grievances (services.md §4): deadlines from registration and from acceptance.
+    grievance_accept_days: int = _p(3, DAYS, "12317举报受理时限(天)", "services.md §4")
+    grievance_conclude_days: int = _p(30, DAYS, "12317举报办结时限(天,自受理起)", "services.md §4")
 
     def __post_init__(self) -> None:
         errors: dict[str, str] = {}
@@ -198,6 +205,8 @@ def _check_value(kind: str, value: Any) -> str | None:
         return "日期应在1到31之间"
     elif kind == POINTS and not 0 <= value <= 100:
         return "分值应在0到100之间"
+    elif kind == COUNT and not 1 <= value <= 1000:
+        return "户数应在1到1000之间"
     return None
 
 

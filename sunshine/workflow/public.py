@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from sunshine.core.http import client_ip
 from sunshine.core.ids import mask_text
 from sunshine.core.models import Division
+from sunshine.disclosure.portal.cache import public_page
 from sunshine.workflow import services
 from sunshine.workflow.choices import OPEN_CASE_STATUSES, Step
 from sunshine.workflow.forms import ObjectionForm
@@ -65,6 +66,7 @@ def issuer(village: Division) -> dict[str, str]:
 
 
 @require_http_methods(["GET", "HEAD"])
+@public_page  # anonymous reads: a short cache (no form on the page)
 def notices(request: HttpRequest) -> HttpResponse:
     villages = (in_notice().values("division_id").annotate(n=Count("pk")).order_by("division_id"))
     by_code = Division.objects.select_related("parent__parent").in_bulk([v["division_id"] for v in villages])
@@ -84,6 +86,7 @@ def _village(code: str) -> tuple[Division, list[Case]]:
 
 
 @require_http_methods(["GET", "HEAD"])
+@public_page  # anonymous reads: a short cache (no form on the page)
 def notice(request: HttpRequest, code: str) -> HttpResponse:
     village, cases = _village(code)
     on = today()

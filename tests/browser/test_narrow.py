@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH = 390
 MAX_PAGES = 80
-SKIP = ("/logout", "/export", "/download", "/api/", "/admin/", "/attachments/", "/template", "/errors")
+SKIP = ("/logout", "/export", "/download", "/api/", "/admin/", "/attachments/", "/template", "/errors", "/pdf/",
+        "/photos/")
 
 
 def links(page: Page, base: str) -> list[str]:

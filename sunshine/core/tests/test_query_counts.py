@@ -34,8 +34,9 @@ LISTS = {
     "case-inbox": ("/cases/", 14),
 }
 # Roles that may see full personal data write an access-log row per page (4 queries with its hash chain).
-# household-detail: 2 of them for its 小额信贷和资产收益 section (the loans; the years of asset income).
-DETAILS = {"household-detail": 30, "edit-form": 7, "finding-detail": 16, "warning-detail": 15, "case-detail": 16}
+# household-detail: 2 of them for its 小额信贷和资产收益 section (the loans; the years of asset income), 2 for its
+# 帮扶责任人 section (the pairings with their cadres; the last visits with their photos).
+DETAILS = {"household-detail": 32, "edit-form": 7, "finding-detail": 16, "warning-detail": 15, "case-detail": 16}
 
 
 def _rows(users: dict[str, Any], n: int, runs: tuple[Any, Any]) -> list[Any]:

@@ -26,6 +26,8 @@ ROLE_LEVELS: dict[Role, tuple[DivisionLevel, ...]] = {
     Role.PROVINCIAL_ANALYST: (DivisionLevel.PROVINCE,),
     # The administrator manages every account: the whole province.
     Role.ADMIN: (DivisionLevel.PROVINCE,),
+    # A cadre's account is bound to the division managing the cadre (Cadre.division): a county or a village.
+    Role.CADRE: (DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE),
 }
 
 

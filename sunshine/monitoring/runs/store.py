@@ -69,15 +69,15 @@ def signature(row: dict[str, Any]) -> str:
 
 
 def assigned_cadres(household_ids: Iterable[int]) -> dict[int, int]:
-    """household id → the user id of its assistance cadre (帮扶责任人), for the households that have one.
+    """household id → the user id of its assistance cadre (帮扶责任人): the cadre of a pairing open today,
+    for the households whose cadre has an account (one query, sunshine.assistance.selectors)."""
+    from sunshine.assistance.selectors import assigned_users
 
-    A hook: there is no pairing of cadres with households yet (the assistance issue adds it), so nobody is
-    assigned and the warning waits for the village. Replace the body with one query over the pairings."""
-    return {}
+    return assigned_users(household_ids)
 
 
 def cadre_for(household: Household) -> User | None:
-    """The assistance cadre of one household, or None (always None until pairings exist; see assigned_cadres)."""
+    """The account of the assistance cadre of one household, or None (no open pairing, or no account)."""
     cadre_id = assigned_cadres([household.pk]).get(household.pk)
     return None if cadre_id is None else User.objects.filter(pk=cadre_id).first()
 

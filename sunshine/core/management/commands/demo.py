@@ -81,6 +81,11 @@ class Command(BaseCommand):
         year, county6 = settings.SUNSHINE_DEFAULT_YEAR, options["county"]
         started = time.perf_counter()
         summary, village, eligible, monitored = scenario.prepare(year=year, county6=county6)
+        # Cadres before monitoring: the warnings of paired households go to their cadre.
+        from sunshine.demo.assistance import load_demo_assistance
+
+        assistance = load_demo_assistance(year=year, county6=county6, seed=options["seed"])
+        self.stdout.write(self.style.SUCCESS(f"{assistance};帮扶干部账号 cadre / {assistance.password}"))
         monitoring = run_monitoring_for(actor=admin, year=year, division_code=f"{county6}000000")
         self.stdout.write(self.style.SUCCESS(
             f"{monitoring}: {monitoring.counts.get('total', 0)} 条预警 ({time.perf_counter() - started:.1f} s)"))

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         where = db["NAME"] if "sqlite" in db["ENGINE"] else f'{db.get("HOST")}:{db.get("PORT")}/{db["NAME"]}'
         self.stdout.write(self.style.SUCCESS(f"数据库已就绪 database ready: {where}"))
+        from sunshine.library.services import load_seed
+
+        if load_seed() is not None:  # the policy library's first document, once
+            self.stdout.write("已载入政策文件库的第一份文件:关于打赢打好脱贫攻坚战三年行动的实施意见")
         from sunshine.core import crypto
 
         # The key that encrypts ID numbers and phones (never part of a backup): made now, said once.

@@ -1,0 +1,75 @@
+"""Real Chromium at 390 px: a villager opens the public portal, picks the county, township and village by their
+names, sees what the village announces now (a registry notice and a project announcement), opens the
+announcement, comes back and follows the self-query link; no page scrolls sideways (390 px, and 360 px without
+JavaScript). With JavaScript off the village page reads the same."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from sunshine.disclosure.tests import portal_village
+from sunshine.testing import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WIDTH = 390
+
+
+def fits(page: Page, width: int = WIDTH) -> None:
+    scroll = page.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll <= width, (page.url, scroll)
+
+
+def test_villager_finds_the_village_announcements_on_a_phone(browser: Browser, live_server, users):
+    village = portal_village.build(users)
+    context = browser.new_context(viewport={"width": WIDTH, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/public/")
+    fits(page)
+    page.get_by_test_id("counties").get_by_role("link", name="丰县", exact=True).click()
+    fits(page)
+    page.get_by_test_id("children").get_by_role("link", name="测试甲镇").click()
+    fits(page)
+    page.get_by_test_id("children").get_by_role("link", name="甲一村").click()
+    fits(page)
+    expect(page.get_by_test_id("breadcrumbs")).to_contain_text("丰县")
+    now = page.get_by_test_id("now")
+    expect(now.locator(f'[data-case="{village.case.pk}"]')).to_contain_text("王*明")
+    expect(now.locator(f'[data-announcement="{village.current.pk}"]')).to_contain_text("甲一村道路硬化工程")
+    village_url = page.url
+    now.get_by_role("link", name=re.compile("甲一村道路硬化工程")).click()
+    expect(page).to_have_url(re.compile(f"/public/projects/announcements/{village.current.pk}/$"))
+    fits(page)
+    page.go_back()
+    expect(page).to_have_url(village_url)
+    page.get_by_test_id("self-query").first.click()
+    expect(page).to_have_url(re.compile("/public/statements/"))
+    context.close()
+
+
+def test_village_page_reads_the_same_without_javascript(browser: Browser, live_server, users):
+    portal_village.build(users)
+    texts = []
+    for javascript in (True, False):
+        context = browser.new_context(viewport={"width": WIDTH, "height": 800}, locale="zh-CN",
+                                      java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/public/divisions/{f.VILLAGE_A}/")
+        fits(page)
+        texts.append(page.locator("main").inner_text())
+        context.close()
+    assert texts[0] == texts[1] and "王*明" in texts[1] and "甲一村道路硬化工程" in texts[1]
+
+
+def test_portal_fits_a_360_px_phone_without_javascript(browser: Browser, live_server, users):
+    village = portal_village.build(users)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    for url in ("/public/", f"/public/divisions/{f.COUNTY}/", f"/public/divisions/{f.TOWNSHIP_A}/",
+                f"/public/divisions/{f.VILLAGE_A}/", f"/public/projects/announcements/{village.past.pk}/",
+                f"/public/dividends/{f.VILLAGE_A}/2020/"):
+        page.goto(live_server.url + url)
+        fits(page, 360)
+    context.close()
