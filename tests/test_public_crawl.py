@@ -245,9 +245,9 @@ def test_every_public_form_is_rate_limited(client: Client, village, settings):
         action = _same_site(url, form["action"] or url) or url
         by_action.setdefault(re.sub(r"\d+", "N", action.split("?")[0]), (action, form))
     kinds = set(by_action)
-    # the objection and comment forms, the policy search and the benefits-statement self-query
+    # the objection and comment forms, the policy search, the benefits-statement self-query and the 12317 forms
     assert {"/public/notices/N/cases/N/object/", "/public/projects/announcements/N/", "/public/policies/",
-            "/public/statements/"} <= kinds, kinds
+            "/public/statements/", "/public/grievances/", "/public/grievances/progress/"} <= kinds, kinds
     for kind, (action, form) in sorted(by_action.items()):
         statuses = []
         for n in range(TRIES):

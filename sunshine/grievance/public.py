@@ -8,6 +8,8 @@ investigators' notes. Wrong codes are limited per address and per code."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -59,15 +61,23 @@ def report(request: HttpRequest) -> HttpResponse:
     county_code = str(request.POST.get("county") or request.GET.get("county") or "")
     county = Division.objects.filter(code=county_code, level=DivisionLevel.COUNTY).first()
     context = {"counties": counties, "county": county, **_office()}
+    address = ratelimit.client_address(request)
+    try:
+        if request.method == "POST":   # every submission counts, well-formed or not
+            ratelimit.check_and_hit(submit_limits(address))
+        elif county_code:              # the county picker is a form too
+            ratelimit.check_and_hit([ratelimit.Limit(
+                "grievance_county", address, settings.SUNSHINE_PUBLIC_SEARCHES_PER_MINUTE,
+                dt.timedelta(minutes=1), _("操作过于频繁,请稍后再试"))])
+    except ratelimit.RateLimited as exc:
+        return _limited(request, exc.message, reverse("public_grievance"))
     if county is None:
         return render(request, "grievance/public/report.html", context)
     form = PublicForm(request.POST if request.method == "POST" else None, county=county)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        limits = submit_limits(ratelimit.client_address(request))
         try:
-            ratelimit.check_and_hit(limits)
             grievance, code = services.register(
                 actor=None, channel=Channel.WEB, category=d["category"], division_code=d["division"],
                 subject=d["subject"], content=d["content"], reporter_name=d["reporter_name"],

@@ -1,15 +1,20 @@
 """Real Chromium at 390 px: a villager opens the public portal, picks the county, township and village by their
 names, sees what the village announces now (a registry notice and a project announcement), opens the
-announcement, comes back and follows the self-query link; no page scrolls sideways (390 px, and 360 px without
-JavaScript). With JavaScript off the village page reads the same."""
+announcement, comes back and follows the self-query link, where a wrong code is refused five times and then
+locked (even the right one), and an hour later the right name, ID tail and code show the household's statement;
+no page scrolls sideways (390 px, and 360 px without JavaScript). With JavaScript off the village page reads the
+same."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from sunshine.core.models import RateEvent
+from sunshine.disclosure.statements import codes
 from sunshine.disclosure.tests import portal_village
 from sunshine.testing import factories as f
 
@@ -46,6 +51,31 @@ def test_villager_finds_the_village_announcements_on_a_phone(browser: Browser, l
     expect(page).to_have_url(village_url)
     page.get_by_test_id("self-query").first.click()
     expect(page).to_have_url(re.compile("/public/statements/"))
+    fits(page)
+    # The household reads its own statement: refused with a wrong code, locked after 5 tries, then the right one.
+    household = village.households[0]
+    code = codes.ensure_codes([household.household_id], 2020)[household.household_id]
+    tail = household.head_id_number[-6:]
+
+    def ask(code_typed: str) -> None:
+        page.get_by_label("户主姓名").fill(household.head_name)
+        page.get_by_label("户主身份证号后6位").fill(tail)
+        page.get_by_label("查询码").fill(code_typed)
+        page.get_by_role("button", name="查询").click()
+
+    for wrong in [c for c in ("ABCDEFGH", "BCDEFGHJ", "CDEFGHJK", "DEFGHJKL", "EFGHJKLM", "FGHJKLMN") if c != code][:5]:
+        ask(wrong)
+        expect(page.get_by_test_id("refused")).to_be_visible()
+        expect(page.get_by_test_id("statement")).to_have_count(0)
+        fits(page)
+    ask(code)
+    expect(page.get_by_test_id("limited")).to_contain_text("尝试次数过多")
+    expect(page.get_by_test_id("statement")).to_have_count(0)
+    RateEvent.objects.update(at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1, minutes=1))
+    ask(code)
+    expect(page.get_by_test_id("statement")).to_contain_text(household.head_name)
+    assert household.head_id_number not in page.content() and code not in page.url
+    fits(page)
     context.close()
 
 

@@ -42,7 +42,11 @@ def test_a_visit_typed_offline_is_sent_when_back_online(page: Page, live_server,
     expect(page.get_by_role("button", name="记录当前位置")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # The service worker controls the visits pages (it keeps them for opening without a network).
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # Under load the worker may activate after this page loaded: once it is active, a reload is controlled.
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
 
     page.context.set_offline(True)
     form = page.get_by_test_id("visit-form")

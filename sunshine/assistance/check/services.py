@@ -9,21 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
 
 from sunshine.assistance.check import tables as snapshot_tables
-from sunshine.comparison.choices import Engine, JobStatus, RunKind
-from sunshine.comparison.linking import raise_findings
+from sunshine.comparison import checks
+from sunshine.comparison.choices import Engine, RunKind
 from sunshine.comparison.models import ComparisonRun, Finding
-from sunshine.comparison.runs import snapshot as run_files
 from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.models import Division, User
 from sunshine.core.scope import run_division
@@ -36,7 +32,6 @@ from sunshine.policy.selectors import StandardNotFound, standard_for
 from sunshine.registry.models import Household
 
 logger = logging.getLogger(__name__)
-INTERNAL_ERROR = "帮扶责任核查时发生内部错误,未保存任何核查结果;请联系管理员"
 FINDINGS_FILE = "findings.parquet"
 
 
@@ -92,33 +87,9 @@ def run_check(*, actor: User, year: int, division_code: str | None = None, check
               engine: str = Engine.DUCKDB, today: dt.date | None = None) -> tuple[ComparisonRun, pa.Table]:
     """Run and store an assistance check; returns the run (done or failed) and the engine's findings."""
     plan = plan_check(actor=actor, year=year, division_code=division_code, check_date=check_date, engine=engine)
-    run = ComparisonRun.objects.create(
-        kind=RunKind.ASSISTANCE, year=plan.year, division=plan.division, rules=list(RULES), engine=plan.engine,
-        standard=plan.standard, standard_version=plan.standard.version,
-        parameters={**plan.parameters, "check_date": plan.check_date.isoformat()}, created_by=actor,
-        status=JobStatus.RUNNING, started_at=timezone.now())
-    run.snapshot_path = run_files.relative_directory(run.pk)
-    run.save(update_fields=["snapshot_path"])
-    clock = time.perf_counter()
-    table = FINDINGS.empty_table()
-    try:
-        table = compute(plan, run_files.data_path(run.snapshot_path))
-        with transaction.atomic():
-            counts = raise_findings(run, candidates(table, plan.division),
-                                    verification_days=plan.parameters["verification_days"], today=today)
-            run.counts = counts
-            run.status, run.progress, run.stage = JobStatus.DONE, 100, "完成"
-            run.finished_at = timezone.now()
-            run.seconds = round(time.perf_counter() - clock, 3)
-            run.message = f"共 {counts['total']} 条核查发现:新发现 {counts['new']} 条,再次发现 {counts['recurring']} 条"
-            run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
-    except Exception:
-        logger.exception("assistance check %s failed", run.pk)
-        ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, message=INTERNAL_ERROR,
-                                                       finished_at=timezone.now(),
-                                                       seconds=round(time.perf_counter() - clock, 3))
-    run.refresh_from_db()
-    return run, table
+    return checks.execute(kind=RunKind.ASSISTANCE, plan=plan, rules=RULES, actor=actor,
+                          what="帮扶责任核查", compute=compute, candidates=candidates,
+                          empty=FINDINGS.empty_table(), today=today)
 
 
 def candidates(table: pa.Table, scope: Division) -> list[Finding]:

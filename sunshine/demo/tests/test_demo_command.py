@@ -37,7 +37,8 @@ def demo() -> str:
     return out.getvalue()
 
 
-def test_demo_is_plausible_and_every_role_has_work(caplog: pytest.LogCaptureFixture) -> None:
+def test_demo_is_plausible_and_every_role_has_work(caplog: pytest.LogCaptureFixture,
+                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
     caplog.set_level(logging.WARNING)
     demo()
     # No English library warning (or any warning) printed while the demo builds itself.
@@ -84,6 +85,42 @@ def test_demo_is_plausible_and_every_role_has_work(caplog: pytest.LogCaptureFixt
         assert awaiting(User.objects.get(username=username)).exists(), username
     clerk = User.objects.get(username="clerk")
     assert EarlyWarning.objects.filter(division=clerk.division, escalation=EscalationLevel.TOWNSHIP).exists()
+    _statements_of_a_demo_village_print(tmp_path_factory.mktemp("statements"))
+
+
+def _statements_of_a_demo_village_print(folder: Path) -> None:
+    """issue 15: the benefits statements of a demo village — one or two pages per household, the Chinese text
+    in embedded Noto CJK fonts (no boxes for missing glyphs), no full ID number anywhere."""
+    import re
+
+    import pypdf
+
+    from sunshine.funds.models import Payment
+    from sunshine.registry.models import MemberYear
+
+    village = (Payment.objects.filter(household__isnull=False, period__startswith=str(YEAR))
+               .values_list("household__village_id", flat=True).first())
+    assert village, "the demo pays households"
+    out = folder / "village.pdf"
+    call_command("statements", "print", village=village, year=YEAR, out=str(out), stdout=io.StringIO())
+    reader = pypdf.PdfReader(out)
+    households = HouseholdYear.objects.filter(year=YEAR, household__village_id=village).count()
+    assert households <= len(reader.pages) <= 2 * households
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert text.count("政策到户明白册") >= households and "帮扶责任人" in text
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font).get("/FontDescriptor").get_object()
+            assert {"/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]   # embedded
+            fonts.add(re.sub(r"^[A-Z]{6}\+", "", str(font["/BaseFont"])))
+    assert fonts and all("Noto" in name and "CJK" in name for name in fonts), fonts
+    ids = set(MemberYear.objects.filter(household_year__household__village_id=village)
+              .values_list("person__id_number", flat=True))
+    assert ids and not [i for i in ids if i in text]
+    assert not re.search(r"(?<![0-9])\d{17}[0-9X](?![0-9])", text)
 
 
 def _dataset_files() -> list[Path]:

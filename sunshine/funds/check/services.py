@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
 
-from sunshine.comparison.choices import Engine, JobStatus, RunKind
-from sunshine.comparison.linking import raise_findings
+from sunshine.comparison import checks
+from sunshine.comparison.choices import Engine, RunKind
 from sunshine.comparison.models import ComparisonRun, Finding
-from sunshine.comparison.runs import snapshot as run_files
 from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.models import Division, User
 from sunshine.core.scope import run_division
@@ -38,14 +34,11 @@ from sunshine.engine.funds.run import default_check_date, open_backend, run_divi
 from sunshine.funds.check import tables as snapshot_tables
 from sunshine.funds.models import Payment
 from sunshine.funds.models_credit import Loan
-from sunshine.policy.parameters import StandardParameters
 from sunshine.policy.selectors import StandardNotFound, standard_for
 from sunshine.registry.models import Household, Person
 
 logger = logging.getLogger(__name__)
 FINDINGS_FILE = "findings.parquet"
-INTERNAL_ERROR = "资金项目核查时发生内部错误,未保存任何核查结果;请联系管理员"
-DEFAULT_VERIFICATION_DAYS = StandardParameters().verification_days
 COUNTY_PREFIX = 6   # digits of a county code
 
 
@@ -147,33 +140,9 @@ def run_check(*, actor: User, year: int, division_code: str | None = None, check
     """Run and store a funds check; returns the run (done or failed) and the engine's findings."""
     plan = plan_check(actor=actor, year=year, division_code=division_code, check_date=check_date, rules=rules,
                       engine=engine)
-    run = ComparisonRun.objects.create(
-        kind=RunKind.FUNDS, year=plan.year, division=plan.division, rules=plan.rules, engine=plan.engine,
-        standard=plan.standard, standard_version=plan.standard.version,
-        parameters={**plan.parameters, "check_date": plan.check_date.isoformat()}, created_by=actor,
-        status=JobStatus.RUNNING, started_at=timezone.now())
-    run.snapshot_path = run_files.relative_directory(run.pk)
-    run.save(update_fields=["snapshot_path"])
-    clock = time.perf_counter()
-    table = FINDINGS_EMPTY
-    try:
-        table = compute(plan, run_files.data_path(run.snapshot_path))
-        days = plan.parameters.get("verification_days", DEFAULT_VERIFICATION_DAYS)
-        with transaction.atomic():
-            counts = raise_findings(run, candidates(table, plan.division), verification_days=days, today=today)
-            run.counts = counts
-            run.status, run.progress, run.stage = JobStatus.DONE, 100, "完成"
-            run.finished_at = timezone.now()
-            run.seconds = round(time.perf_counter() - clock, 3)
-            run.message = f"共 {counts['total']} 条核查发现:新发现 {counts['new']} 条,再次发现 {counts['recurring']} 条"
-            run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
-    except Exception:
-        logger.exception("funds check %s failed", run.pk)
-        ComparisonRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, message=INTERNAL_ERROR,
-                                                       finished_at=timezone.now(),
-                                                       seconds=round(time.perf_counter() - clock, 3))
-    run.refresh_from_db()
-    return run, table
+    return checks.execute(kind=RunKind.FUNDS, plan=plan, rules=plan.rules, actor=actor,
+                          what="资金项目核查", compute=compute, candidates=candidates, empty=FINDINGS_EMPTY,
+                          today=today)
 
 
 def candidates(table: pa.Table, scope: Division) -> list[Finding]:

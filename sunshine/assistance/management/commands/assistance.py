@@ -9,7 +9,6 @@ Import exits with 2 when any row has an error (nothing written unless --good-row
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
@@ -23,18 +22,13 @@ from sunshine.comparison.choices import Engine, JobStatus
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.core.ids import mask_text
-from sunshine.registry.management.commands._common import acting_user, report_import
+from sunshine.registry.management.commands._common import acting_user, date_argument, report_import
 from sunshine.registry.transfer.model import TransferFileError
 
 REPORT_SUFFIXES = (".csv", ".xlsx")
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"日期应为 YYYY-MM-DD: {text}") from exc
-
+_date = date_argument()
 
 class Command(BaseCommand):
     help = ("帮扶责任:导入帮扶干部、结对、走访、驻村工作队文件(import),运行 R-* 核查规则(check)。"

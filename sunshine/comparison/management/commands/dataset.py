@@ -8,7 +8,6 @@ that may not load)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from sunshine.core.choices import AccessAction, Role
 from sunshine.core.ids import InvalidIdNumber, mask_id_number, mask_text, normalize_id_number
 from sunshine.engine.comparison import idhash
 from sunshine.engine.comparison.datasets import DATASETS
-from sunshine.registry.management.commands._common import acting_user, progress_bar, report_import
+from sunshine.registry.management.commands._common import acting_user, date_argument, progress_bar, report_import
 from sunshine.registry.transfer.model import TransferFileError
 
 HOW_TO_HASH = """身份证号哈希(id_hash)的计算方法:
@@ -49,12 +48,7 @@ def _dataset(value: str) -> str:
     raise CommandError(f"未知的数据集“{value}”,应为以下之一:{names}")
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--as-of 应为日期 YYYY-MM-DD:{value}") from None
-
+_date = date_argument("--as-of")
 
 class Command(BaseCommand):
     help = "部门数据:导入、查看批次、身份证号哈希说明。Department datasets: load, list, hash-key."

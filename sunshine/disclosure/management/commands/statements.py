@@ -35,7 +35,7 @@ class Command(BaseCommand):
         p.add_argument("--user", help="以该用户的身份和管辖范围执行;默认为第一个系统管理员")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        out: Path = options["out"]
+        out = Path(options["out"])  # a str when called through call_command
         if out.suffix.lower() != ".pdf":
             raise CommandError(f"输出文件应为 .pdf: {out}")
         actor = acting_user(options["user"])

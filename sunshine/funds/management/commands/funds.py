@@ -7,7 +7,6 @@ that may see full personal data can ask for; every file written goes to the acce
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,9 @@ from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.funds.check import export
 from sunshine.funds.check.services import payee_numbers, run_check
-from sunshine.registry.management.commands._common import output_request
+from sunshine.registry.management.commands._common import date_argument, output_request
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"日期应为 YYYY-MM-DD: {text}") from exc
-
+_date = date_argument()
 
 class Command(BaseCommand):
     help = ("资金项目:导入资金、项目、发放等文件(import),运行资金和项目核查规则(check)。"

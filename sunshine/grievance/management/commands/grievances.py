@@ -5,7 +5,6 @@ warnings (sunshine.core.escalation): run it daily (cron), next to the monitoring
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,15 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from sunshine.core.scope import run_division
 from sunshine.grievance.escalation import escalate_overdue
 from sunshine.grievance.services import OPERATOR_ROLES
-from sunshine.registry.management.commands._common import acting_user
+from sunshine.registry.management.commands._common import acting_user, date_argument
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"--today 应为日期 YYYY-MM-DD: {text}") from exc
-
+_date = date_argument("--today")
 
 class Command(BaseCommand):
     help = ("12317举报:escalate 将逾期未受理、逾期未办结的举报升级督办(上一级、再上一级),宜每日定时执行。"

@@ -5,7 +5,6 @@ best first, with the keys title, document_no, issuer, level, issued, score, snip
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sunshine.library import search, services
 from sunshine.library.choices import DocumentStatus, Level, level_from_label
 from sunshine.library.extract import MAX_UPLOAD_BYTES
+from sunshine.registry.management.commands._common import date_argument
 
 LEVELS = "|".join(str(c.label) for c in Level)
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise CommandError(f"日期应为 YYYY-MM-DD:{value}") from exc
-
+_date = date_argument()
 
 def _level(value: str) -> str:
     found = level_from_label(value)

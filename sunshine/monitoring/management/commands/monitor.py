@@ -21,15 +21,9 @@ from sunshine.core.choices import AccessAction
 from sunshine.monitoring.escalation import escalate_overdue
 from sunshine.monitoring.runs import export
 from sunshine.monitoring.runs.services import check_actor, monitor, scope_division
-from sunshine.registry.management.commands._common import acting_user
+from sunshine.registry.management.commands._common import acting_user, date_argument
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"--today 应为日期 YYYY-MM-DD: {text}") from exc
-
+_date = date_argument("--today")
 
 class Command(BaseCommand):
     help = ("监测预警:按年度计算脱贫不稳定户、边缘易致贫户、突发严重困难户和三保障反弹预警,保存新预警,"

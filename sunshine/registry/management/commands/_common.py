@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +15,17 @@ from sunshine.core.choices import Role
 from sunshine.core.models import User
 
 USER_ENV = "SUNSHINE_CLI_USER"
+
+
+def date_argument(option: str = "") -> Callable[[str], dt.date]:
+    """An argparse ``type`` for a date option: YYYY-MM-DD, or a clear error naming the option."""
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise CommandError(f"{option + ' ' if option else ''}应为日期 YYYY-MM-DD:{text}") from None
+
+    return parse
 
 
 def acting_user(username: str | None) -> User:

@@ -9,7 +9,6 @@ another village's case does not exist, and a step is signed only by its role and
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
 from sunshine.core.audit import log_full_read
-from sunshine.registry.management.commands._common import acting_user
+from sunshine.registry.management.commands._common import acting_user, date_argument
 from sunshine.workflow import display, selectors, services
 from sunshine.workflow.choices import CaseStatus, CaseType, Decision, Step
 
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"--today 应为日期 YYYY-MM-DD: {text}") from exc
-
+_date = date_argument("--today")
 
 def _errors(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
