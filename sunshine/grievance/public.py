@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from sunshine.core import ratelimit
@@ -55,6 +56,7 @@ def _limited(request: HttpRequest, message: str, back: str) -> HttpResponse:
                                                    "back_label": _("返回"), **_office()}, status=429)
 
 
+@sensitive_post_parameters("reporter_name", "reporter_phone")  # never in an error report
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     counties = list(Division.objects.filter(level=DivisionLevel.COUNTY).order_by("code").values_list("code", "name"))

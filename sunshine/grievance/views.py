@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from sunshine.core.audit import log_access
@@ -67,6 +68,7 @@ def grievance_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sensitive_post_parameters("reporter_name", "reporter_phone")  # never in an error report
 @require_http_methods(["GET", "HEAD", "POST"])
 def grievance_new(request: HttpRequest) -> HttpResponse:
     user = request.user

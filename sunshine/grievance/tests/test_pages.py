@@ -3,6 +3,7 @@ progress page (query code shown once, rate limits)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -150,3 +151,23 @@ def test_the_household_cadre_sees_it_in_their_list_but_never_one_about_themself(
     assert 'data-testid="cadre"' in detail and 'data-action=' not in detail  # sees it, acts on nothing
     client.force_login(users["county"])
     assert "cadre_user" in client.get(f"/grievances/{about_household.pk}/").content.decode()
+
+
+def test_reporter_fields_are_kept_out_of_error_reports(rf, users):
+    """Django's error reports (the 500 mail, the debug page) print a request's POST data: not the reporter's."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from sunshine.grievance import public, views
+
+    for view, user in ((public.report, None), (views.grievance_new, users["county"])):
+        request = rf.post("/", {"reporter_name": "举报人甲", "reporter_phone": "13900001111", "content": "x"})
+        request.user = user or AnonymousUser()
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        with contextlib.suppress(Exception):  # only the marking of the request matters here
+            view(request)
+        cleaned = SafeExceptionReporterFilter().get_post_parameters(request)
+        assert cleaned["reporter_name"] != "举报人甲" and cleaned["reporter_phone"] != "13900001111"
+        assert cleaned["content"] == "x"
