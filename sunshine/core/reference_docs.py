@@ -107,14 +107,19 @@ def datasets() -> str:
 
 def _choice_modules() -> list[tuple[str, ModuleType]]:
     from sunshine.assessment import choices as assessment
+    from sunshine.assistance import choices as assistance
     from sunshine.comparison import choices as comparison
     from sunshine.core import choices as core
+    from sunshine.funds import choices as funds
+    from sunshine.grievance import choices as grievance
+    from sunshine.library import choices as library
     from sunshine.monitoring import choices as monitoring
     from sunshine.registry import choices as registry
     from sunshine.workflow import choices as workflow
 
     return [("core", core), ("registry", registry), ("assessment", assessment), ("comparison", comparison),
-            ("monitoring", monitoring), ("workflow", workflow)]
+            ("monitoring", monitoring), ("workflow", workflow), ("funds", funds), ("library", library),
+            ("grievance", grievance), ("assistance", assistance)]
 
 
 def choices() -> str:
@@ -181,7 +186,25 @@ def rules() -> str:
            "\n风险评分 = min(100, 各信号分值之和);每个信号每户只计一次。\n\n",
            _table(("信号", "参数", "默认分值"),
                   ((f"`{s}`", f"`{p}`", defaults[p]) for s, p in SIGNAL_WEIGHTS.items()))]
+    out += [_catalogue_section("资金、项目和小额信贷", "sunshine.engine.funds.catalogue", "sunshine funds check"),
+            _catalogue_section("帮扶责任", "sunshine.engine.assistance.catalogue", "sunshine assistance check")]
     return "".join(out)
+
+
+def _catalogue_section(title: str, module_name: str, command: str) -> str:
+    """A rule catalogue of the engine's shape (code, title, severity, subject, tables[, when])."""
+    import importlib
+
+    from sunshine.engine.funds.catalogue import SEVERITY_LABELS, SUBJECT_LABELS
+
+    module = importlib.import_module(module_name)
+    subjects = {**SUBJECT_LABELS, **getattr(module, "SUBJECT_LABELS", {})}
+    rules = list(module.RULES.values())
+    with_when = any(getattr(r, "when", "") for r in rules)   # the funds catalogue's conditions are in funds.md
+    rows = [(f"`{r.code}`", r.title, SEVERITY_LABELS.get(r.severity, r.severity), subjects.get(r.subject, r.subject),
+             "、".join(f"`{t}`" for t in r.tables), *((r.when,) if with_when else ())) for r in rules]
+    headers = ("代码", "发现", "严重程度", "对象", "读取的表", *(("条件",) if with_when else ()))
+    return f"\n## {title}(`{command}`)\n\n" + _table(headers, rows)
 
 
 def outputs() -> str:
