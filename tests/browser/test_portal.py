@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from sunshine.core.models import RateEvent
 from sunshine.disclosure.statements import codes
@@ -22,8 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTH = 390
 
 
+def follow(page: Page, link: Locator) -> None:
+    """Click a link and wait for the next page (measuring before it arrives would measure nothing)."""
+    with page.expect_navigation():
+        link.click()
+
+
 def fits(page: Page, width: int = WIDTH) -> None:
-    scroll = page.evaluate("document.scrollingElement.scrollWidth")
+    page.wait_for_load_state()
+    scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, (page.url, scroll)
 
 
@@ -33,23 +40,23 @@ def test_villager_finds_the_village_announcements_on_a_phone(browser: Browser, l
     page = context.new_page()
     page.goto(f"{live_server.url}/public/")
     fits(page)
-    page.get_by_test_id("counties").get_by_role("link", name="丰县", exact=True).click()
+    follow(page, page.get_by_test_id("counties").get_by_role("link", name="丰县", exact=True))
     fits(page)
-    page.get_by_test_id("children").get_by_role("link", name="测试甲镇").click()
+    follow(page, page.get_by_test_id("children").get_by_role("link", name="测试甲镇"))
     fits(page)
-    page.get_by_test_id("children").get_by_role("link", name="甲一村").click()
+    follow(page, page.get_by_test_id("children").get_by_role("link", name="甲一村"))
     fits(page)
     expect(page.get_by_test_id("breadcrumbs")).to_contain_text("丰县")
     now = page.get_by_test_id("now")
     expect(now.locator(f'[data-case="{village.case.pk}"]')).to_contain_text("王*明")
     expect(now.locator(f'[data-announcement="{village.current.pk}"]')).to_contain_text("甲一村道路硬化工程")
     village_url = page.url
-    now.get_by_role("link", name=re.compile("甲一村道路硬化工程")).click()
+    follow(page, now.get_by_role("link", name=re.compile("甲一村道路硬化工程")))
     expect(page).to_have_url(re.compile(f"/public/projects/announcements/{village.current.pk}/$"))
     fits(page)
     page.go_back()
     expect(page).to_have_url(village_url)
-    page.get_by_test_id("self-query").first.click()
+    follow(page, page.get_by_test_id("self-query").first)
     expect(page).to_have_url(re.compile("/public/statements/"))
     fits(page)
     # The household reads its own statement: refused with a wrong code, locked after 5 tries, then the right one.
@@ -61,7 +68,8 @@ def test_villager_finds_the_village_announcements_on_a_phone(browser: Browser, l
         page.get_by_label("户主姓名").fill(household.head_name)
         page.get_by_label("户主身份证号后6位").fill(tail)
         page.get_by_label("查询码").fill(code_typed)
-        page.get_by_role("button", name="查询").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="查询").click()
 
     for wrong in [c for c in ("ABCDEFGH", "BCDEFGHJ", "CDEFGHJK", "DEFGHJKL", "EFGHJKLM", "FGHJKLMN") if c != code][:5]:
         ask(wrong)
