@@ -30,6 +30,7 @@ REPORT_SUFFIXES = (".csv", ".xlsx")
 
 _date = date_argument()
 
+
 class Command(BaseCommand):
     help = ("帮扶责任:导入帮扶干部、结对、走访、驻村工作队文件(import),运行 R-* 核查规则(check)。"
             "Import assistance files and check assistance responsibility.")

@@ -50,6 +50,7 @@ def _dataset(value: str) -> str:
 
 _date = date_argument("--as-of")
 
+
 class Command(BaseCommand):
     help = "部门数据:导入、查看批次、身份证号哈希说明。Department datasets: load, list, hash-key."
 

@@ -23,6 +23,7 @@ from sunshine.registry.management.commands._common import date_argument, output_
 
 _date = date_argument()
 
+
 class Command(BaseCommand):
     help = ("资金项目:导入资金、项目、发放等文件(import),运行资金和项目核查规则(check)。"
             "Import funds and project files, and check funds use and project implementation.")

@@ -17,6 +17,7 @@ from sunshine.registry.management.commands._common import acting_user, date_argu
 
 _date = date_argument("--today")
 
+
 class Command(BaseCommand):
     help = ("12317举报:escalate 将逾期未受理、逾期未办结的举报升级督办(上一级、再上一级),宜每日定时执行。"
             "Escalate overdue grievances one level up, like overdue warnings.")

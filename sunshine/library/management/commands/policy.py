@@ -22,6 +22,7 @@ LEVELS = "|".join(str(c.label) for c in Level)
 
 _date = date_argument()
 
+
 def _level(value: str) -> str:
     found = level_from_label(value)
     if found is None:

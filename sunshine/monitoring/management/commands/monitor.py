@@ -25,6 +25,7 @@ from sunshine.registry.management.commands._common import acting_user, date_argu
 
 _date = date_argument("--today")
 
+
 class Command(BaseCommand):
     help = ("监测预警:按年度计算脱贫不稳定户、边缘易致贫户、突发严重困难户和三保障反弹预警,保存新预警,"
             "并将逾期未核实的预警升级督办(乡镇、县级)。--escalate-only 只做逾期升级,宜每日定时执行(cron)。"

@@ -24,6 +24,7 @@ from sunshine.workflow.choices import CaseStatus, CaseType, Decision, Step
 
 _date = date_argument("--today")
 
+
 def _errors(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
