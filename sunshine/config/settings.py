@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sunshine.disclosure",
     "sunshine.grievance",
     "sunshine.assistance",
+    "sunshine.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,34 @@
+"""The indicator catalogue: every indicator by code, in display order.
+
+Each section's module registers its indicators when imported (below). Adding an indicator is a declaration
+and a SELECT in one of them; ``refresh`` and the pages pick it up.
+"""
+
+from __future__ import annotations
+
+from sunshine.dashboard.indicators.base import Direction, Indicator, Kind, Query, Target
+
+CATALOGUE: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    if indicator.code in CATALOGUE:
+        raise ValueError(f"indicator {indicator.code} declared twice")
+    CATALOGUE[indicator.code] = indicator
+    return indicator
+
+
+def get(code: str) -> Indicator:
+    return CATALOGUE[code]
+
+
+def by_section() -> dict[str, list[Indicator]]:
+    sections: dict[str, list[Indicator]] = {}
+    for indicator in CATALOGUE.values():
+        sections.setdefault(indicator.section, []).append(indicator)
+    return sections
+
+
+from sunshine.dashboard.indicators import registry  # noqa: E402,F401  (registers its indicators)
+
+__all__ = ["CATALOGUE", "Direction", "Indicator", "Kind", "Query", "Target", "by_section", "get", "register"]
