@@ -7,6 +7,7 @@ from sunshine.assessment.api import router as assessment_router
 from sunshine.comparison.api import router as comparison_router
 from sunshine.core.api import api_auth, install_error_handlers
 from sunshine.core.api import router as core_router
+from sunshine.dashboard.api import router as dashboard_router
 from sunshine.funds.api_funds import router as funds_router
 from sunshine.funds.api_projects import router as projects_router
 from sunshine.grievance.api import router as grievance_router
@@ -41,3 +42,4 @@ api.add_router("/cases", workflow_router)
 api.add_router("/funds", funds_router)
 api.add_router("/projects", projects_router)
 api.add_router("/grievances", grievance_router)
+api.add_router("/indicators", dashboard_router)

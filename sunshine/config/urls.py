@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("sunshine.disclosure.urls")),
     path("", include("sunshine.grievance.urls")),
     path("", include("sunshine.assistance.urls")),
+    path("", include("sunshine.dashboard.urls")),
 ]

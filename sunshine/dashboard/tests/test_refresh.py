@@ -35,7 +35,8 @@ def test_refresh_households_equals_a_plain_count(household_a, household_b) -> No
     outcome = refresh.refresh(year=year, codes=["households"])
     assert outcome.rows > 0
     village = household_a.household.village_id
-    stored = {v.key: v.value for v in IndicatorValue.objects.filter(code="households", year=year, division_code=village)}
+    rows = IndicatorValue.objects.filter(code="households", year=year, division_code=village)
+    stored = {v.key: v.value for v in rows}
     expected: dict[str, int] = {}
     for hy in HouseholdYear.objects.filter(year=year, household__village_id=village):
         expected[hy.status] = expected.get(hy.status, 0) + 1

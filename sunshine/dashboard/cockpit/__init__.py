@@ -1,0 +1,1 @@
+"""The cockpit pages: a division's headline figures against their targets, trend, ranking, drill-down."""
