@@ -49,6 +49,9 @@ DATA_PREFIX = "data/"
 CHUNK = 1024 * 1024
 # Not backed up: regenerated (static), transient (scratch, *.tmp, progress files) or backups themselves.
 SKIP_DIRS = {"static", "backups", "scratch", "__pycache__", "keys"}  # keys/: the data key never goes in a backup
+# Derived from the database and rebuilt on demand: never backed up, and dropped on restore (it describes the
+# database being replaced).
+CACHE_DIRS = {"snapshots"}
 SKIP_SUFFIXES = (".tmp", ".part", "-wal", "-shm", "-journal")
 
 Report = Callable[[str], None]
@@ -113,7 +116,8 @@ def _data_files(exclude: set[Path]) -> Iterator[tuple[Path, str]]:
         return
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".restore-"))
+        skip = SKIP_DIRS | CACHE_DIRS if here == root else SKIP_DIRS
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith(".restore-"))
         for name in sorted(files):
             path = here / name
             if name.endswith(SKIP_SUFFIXES) or path.resolve() in exclude or not path.is_file():

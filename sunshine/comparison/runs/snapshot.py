@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db.models import Func, IntegerField, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from sunshine.assessment.snapshot import fetch_arrow
@@ -36,6 +36,7 @@ from sunshine.comparison.models import DatasetLoad
 from sunshine.core.crypto import decrypt_many
 from sunshine.engine.comparison.prepare import id_facts, people_table
 from sunshine.engine.comparison.snapshot import ID_FACTS, LINKS, PEOPLE
+from sunshine.registry import year_snapshot
 from sunshine.registry.models import MemberYear
 
 RUNS_DIR = Path("comparison") / "runs"
@@ -80,51 +81,49 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _EpochDays(Func):
-    """A date as days since 1970-01-01: read as integers, without a Python date object per value."""
-
-    output_field = IntegerField()
-    template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"   # SQLite stores ISO text
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
-
-
 def extract_people(year: int, prefix: str = "", *, division: str | None = "") -> pa.Table:
     """Every member of ``year`` in households under ``prefix`` (default: the whole registry), whatever their
-    status (the rules decide who is active). One query, no decryption for matching: id_hash is the database's
-    keyed hash (NULL for an empty ID). The ID facts are derived from the IDs decrypted in memory for the
-    members under ``division`` only — the rows C-ID reports on — and are false/NULL for the others; with
-    ``division=None`` (a run without C-ID) nothing is decrypted."""
-    fields = [f for f in PEOPLE if f.name not in ID_FACTS]
-    qs = MemberYear.objects.filter(year=year)
-    if prefix:
-        qs = qs.filter(household_year__household__village__code__startswith=prefix)
-    dates = [f.name for f in fields if f.type == pa.date32()]
-    qs = qs.order_by("pk").annotate(**{f"_days_{d}": _EpochDays(_PEOPLE_PATHS[d]) for d in dates})
-    paths = [f"_days_{f.name}" if f.name in dates else _PEOPLE_PATHS[f.name] for f in fields]
-    loose = [pa.field(f.name, pa.int32()) if f.name in dates else f.with_nullable(True) for f in fields]
-    if division is not None:
-        # Cast: the stored (encrypted) text as it is; fetch_arrow would decrypt the field for every row.
-        qs = qs.annotate(_sealed_id=Cast("person__id_number", TextField()))
-        paths.append("_sealed_id")
-        loose.append(pa.field("_sealed_id", pa.string()))
-    table = fetch_arrow(qs.values_list(*paths), pa.schema(loose))
-    for name in dates:
-        table = table.set_column(table.schema.get_field_index(name), name, table.column(name).cast(pa.date32()))
-    hashes = table.column("id_hash")
-    table = table.set_column(table.schema.get_field_index("id_hash"), "id_hash",
-                             pc.if_else(pc.equal(hashes, ""), pa.scalar(None, pa.string()), hashes))
+    status (the rules decide who is active), in member order. From the year's snapshot
+    (sunshine.registry.year_snapshot, shared with the other runs of the year); no decryption for matching: id_hash
+    is the database's keyed hash (NULL for an empty ID). The ID facts are derived from the IDs decrypted in memory
+    for the members under ``division`` only — the rows C-ID reports on — and are false/NULL for the others (cached
+    beside the year's snapshot per division); with ``division=None`` (a run without C-ID) nothing is decrypted."""
+    tables = year_snapshot.year_tables(year, prefix)
+    base = tables.members
+    table = pa.Table.from_arrays([base.column(f.name) for f in PEOPLE if f.name not in ID_FACTS],
+                                 schema=pa.schema([f for f in PEOPLE if f.name not in ID_FACTS]))
+    n = table.num_rows
     if division is None:
-        facts = {name: pa.nulls(table.num_rows, PEOPLE.field(name).type) for name in ID_FACTS}
-        facts["id_well_formed"] = pa.array(np.zeros(table.num_rows, dtype=bool))
+        facts = {name: pa.nulls(n, PEOPLE.field(name).type) for name in ID_FACTS}
+        facts["id_well_formed"] = pa.array(np.zeros(n, dtype=bool))
     else:
-        facts = _facts(table.column("_sealed_id").combine_chunks(), table.column("village_code").combine_chunks(),
-                       division)
-        table = table.drop_columns(["_sealed_id"])
+        found = year_snapshot.cached_beside(tables, f"id_facts_{division or 'all'}",
+                                            lambda: division_id_facts(year, division))
+        where = year_snapshot.positions(base.column("member_key").combine_chunks(),
+                                        found.column("member_key").combine_chunks())
+        spread = pa.array(where, mask=where < 0)
+        facts = {name: found.column(name).take(spread) for name in ID_FACTS}
+        facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
     for name in ID_FACTS:
         table = table.append_column(PEOPLE.field(name), facts[name])
     return table.cast(PEOPLE)
+
+
+def division_id_facts(year: int, division: str) -> pa.Table:
+    """member_key and ID_FACTS of the members of ``year`` under ``division`` (all when empty), from their IDs
+    decrypted in memory (the sealed text is read as it is, then opened once per value)."""
+    qs = MemberYear.objects.filter(year=year)
+    if division:
+        qs = qs.filter(household_year__household__village__code__startswith=division)
+    # Cast: the stored (encrypted) text; fetch_arrow would decrypt the field itself, value by value in a list.
+    qs = qs.order_by("pk").annotate(_sealed_id=Cast("person__id_number", TextField()))
+    read = fetch_arrow(qs.values_list("pk", "_sealed_id"),
+                       pa.schema([pa.field("member_key", pa.int64()), pa.field("sealed", pa.string())]))
+    plain = pa.array(decrypt_many(read.column("sealed").to_pylist()), pa.string())
+    found = id_facts(plain)
+    del plain
+    return pa.table({"member_key": read.column("member_key"),
+                     **{name: found[name] for name in ID_FACTS}})
 
 
 def plain_people(year: int, prefix: str = "") -> pa.Table:
@@ -138,26 +137,6 @@ def plain_people(year: int, prefix: str = "") -> pa.Table:
     if prefix:
         qs = qs.filter(household_year__household__village__code__startswith=prefix)
     return fetch_arrow(qs.order_by("pk").values_list(*(paths[f.name] for f in fields)), pa.schema(fields))
-
-
-def _facts(sealed: pa.Array, villages: pa.Array, division: str) -> dict[str, pa.Array]:
-    """ID_FACTS of the members in ``division`` (all when empty), from their decrypted IDs."""
-    n = len(sealed)
-    inside = (np.ones(n, dtype=bool) if not division else
-              pc.fill_null(pc.starts_with(villages, division), False).to_numpy(zero_copy_only=False))
-    where = np.flatnonzero(inside)
-    chosen = sealed if len(where) == n else sealed.take(pa.array(where, pa.int64()))
-    plain = pa.array(decrypt_many(chosen.to_pylist()), pa.string())
-    found = id_facts(plain)
-    del plain
-    if len(where) == n:
-        return found
-    index = np.full(n, -1, dtype=np.int64)
-    index[where] = np.arange(len(where), dtype=np.int64)
-    spread = pa.array(index, mask=index < 0)
-    facts = {name: values.take(spread) for name, values in found.items()}
-    facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
-    return facts
 
 
 def _unlinked_rows(load: DatasetLoad) -> pa.Table:

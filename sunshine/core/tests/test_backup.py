@@ -145,8 +145,10 @@ def test_a_backup_of_a_newer_version_is_refused(world, tmp_path):
 
 def test_data_dir_listing_leaves_out_the_database_static_and_temporary_files(data_dir):
     for name in ("sunshine.sqlite3", "sunshine.sqlite3-wal", "static/app.css", "uploads/3/progress.tmp",
-                 "comparison/scratch/a/people.parquet", "uploads/3/errors.csv"):
+                 "comparison/scratch/a/people.parquet", "uploads/3/errors.csv",
+                 "snapshots/registry/2025/x/households.parquet", "uploads/snapshots/kept.csv"):
         (data_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (data_dir / name).write_text("x")
     names = [n for _, n in backup._data_files({(data_dir / "sunshine.sqlite3").resolve()})]
-    assert names == ["data/uploads/3/errors.csv"]
+    # The year snapshot cache is derived from the database; a folder of that name deeper down is data.
+    assert names == ["data/uploads/3/errors.csv", "data/uploads/snapshots/kept.csv"]

@@ -1,5 +1,6 @@
 """What a monitoring run reads, extracted set-based into the engine's tables (sunshine.engine.monitoring.schema):
-the registry of the checked year and the year before (with the assessment's extraction, reused), the comparison
+the registry of the checked year and the year before (each year's snapshot, sunshine.registry.year_snapshot, shared
+with the other runs of that year), the comparison
 findings §5 reads (``signals``), the households outside the registry that are watched (``monitored``) and the
 overdue micro-credit loans of registered households (``loans_overdue``, sunshine.monitoring.runs.loans).
 One query per table and year; no model instance per household.
@@ -14,20 +15,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-from django.db.models import BigIntegerField, CharField, F, Max, QuerySet, Value
+from django.db.models import BigIntegerField, F, Max, QuerySet
 from django.db.models.functions import Cast, Round
 
 from sunshine.assessment import snapshot as registry
 from sunshine.comparison.choices import FindingStatus
 from sunshine.comparison.models import Finding
-from sunshine.engine import snapshot as s
 from sunshine.engine.funds.rules import default_check_date
 from sunshine.engine.monitoring.prepare import order_and_region
 from sunshine.engine.monitoring.schema import MEMBER_ID_HASH, MONITORED, SIGNALS
 from sunshine.monitoring.models import MonitoredHousehold
 from sunshine.monitoring.runs.loans import loans_overdue
 from sunshine.policy.parameters import StandardParameters
-from sunshine.registry.models import MemberYear
+from sunshine.registry import year_snapshot
 
 SIGNAL_RULES = ("C-MEDCOST", "C-DISASTER", "C-DIBAO-MISSING")
 
@@ -40,25 +40,21 @@ class MonitoringSnapshot:
     comparison_run_id: int | None = None   # the newest comparison run whose findings are among the signals
 
 
-def members(year: int, prefix: str) -> pa.Table:
+def members(year: int, prefix: str, *, tables: year_snapshot.YearTables | None = None) -> pa.Table:
     """The members table (sunshine.assessment.snapshot.members without ID numbers) with ``id_hash``, the person's
-    keyed hash column as stored: no ID is decrypted."""
-    qs = (MemberYear.objects.filter(year=year, household_year__household__village__code__startswith=prefix).order_by()
-          .annotate(_no_id=Value(None, output_field=CharField()))
-          .values_list("household_year__household_id", "household_year__household__household_no", "year",
-                       "person__name", "_no_id", "person__birth_date", "relation", "education_level",
-                       "school_status", "medical_insured", "member_status", "health", "disability_level",
-                       "labour_ability", "change_date", "person__id_number_hash"))
-    return registry.fetch_arrow(qs, s.MEMBERS.append(MEMBER_ID_HASH))
+    keyed hash column as stored: no ID is decrypted. From the year's snapshot (sunshine.registry.year_snapshot)."""
+    base = (tables or year_snapshot.year_tables(year, prefix)).members
+    return registry.members_of(base).append_column(MEMBER_ID_HASH, base.column("id_hash"))
 
 
 def registry_tables(year: int, prefix: str) -> tuple[pa.Table, pa.Table]:
     """households and members of ``year - 1`` and ``year`` within ``prefix``: §5 compares the two years."""
     households, member_tables = [], []
     for y in (year - 1, year):
-        table, _ = registry.households(y, prefix)
+        tables = year_snapshot.year_tables(y, prefix)
+        table, _ = registry.households(y, prefix, tables=tables)
         households.append(table)
-        member_tables.append(members(y, prefix))
+        member_tables.append(members(y, prefix, tables=tables))
     return pa.concat_tables(households), pa.concat_tables(member_tables)
 
 

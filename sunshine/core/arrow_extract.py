@@ -1,0 +1,233 @@
+"""Query results straight into Arrow tables, for snapshots of hundreds of thousands of rows.
+
+Two readers, chosen per query by ``reader_for`` (the choice is explicit and tested):
+
+- ``adbc``: a second, read-only connection through ADBC (adbc-driver-postgresql / adbc-driver-sqlite) that hands
+  back Arrow columns built in C, with no Python object per value (on this machine 3.5M SQLite rows: 38 s with
+  ``fetchall``, 10.5 s with ADBC). A second connection sees committed data only, so it is used only when the
+  Django connection is in autocommit (not inside ``transaction.atomic``, and so never inside a test wrapped in a
+  transaction, whose rows are uncommitted), and never for an in-memory SQLite database, which no other
+  connection can open.
+- ``cursor``: the Django connection's own DB-API cursor, fetched in chunks and converted column by column. Slower,
+  but it sees what this connection sees.
+
+``SUNSHINE_SNAPSHOT_READER`` = ``cursor`` forces the second everywhere (``adbc`` or ``auto``, the default, choose
+as above). The query is built by the ORM, so it is right on both databases; what the reader gets back is cast to
+the caller's schema here: the empty string of a blank CharField becomes NULL, integer fen become decimal yuan
+(sunshine.engine.snapshot.decimal_from_cents), SQLite's 0/1 and ISO text become booleans and dates, and an
+encrypted column (sunshine.core.encrypted_fields) is decrypted in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import connections
+from django.db.models import QuerySet
+
+from sunshine.core.crypto import decrypt_many
+from sunshine.core.encrypted_fields import EncryptedCharField
+from sunshine.engine import snapshot as s
+
+CHUNK_ROWS = 50_000
+READER_ENV = "SUNSHINE_SNAPSHOT_READER"
+Converter = Callable[[list], pa.Array]
+# libpq connection parameters that may sit in DATABASES OPTIONS (the others there are psycopg's own).
+_LIBPQ_OPTIONS = frozenset({"options", "sslmode", "sslrootcert", "sslcert", "sslkey", "application_name",
+                            "connect_timeout", "target_session_attrs", "passfile", "service"})
+
+
+# Which reader --------------------------------------------------------------------------------------------------
+
+def _in_memory(settings_dict: dict[str, Any]) -> bool:
+    name = str(settings_dict.get("NAME") or "")
+    return name in ("", ":memory:") or "mode=memory" in name
+
+
+def reader_for(using: str = "default") -> tuple[str, str]:
+    """("adbc" or "cursor", why) for a query on ``using`` now."""
+    connection = connections[using]
+    choice = os.environ.get(READER_ENV, "auto").strip().lower()
+    if choice == "cursor":
+        return "cursor", f"{READER_ENV}=cursor"
+    if connection.in_atomic_block:
+        return "cursor", "inside a transaction: another connection would not see its uncommitted rows"
+    if connection.vendor == "sqlite":
+        if _in_memory(connection.settings_dict):
+            return "cursor", "in-memory SQLite database: no other connection can open it"
+        module = "adbc_driver_sqlite"
+    elif connection.vendor == "postgresql":
+        module = "adbc_driver_postgresql"
+    else:
+        return "cursor", f"no ADBC driver for {connection.vendor}"
+    try:
+        __import__(f"{module}.dbapi")
+    except ImportError:
+        return "cursor", f"{module} is not installed"
+    return "adbc", "autocommit: committed data is all there is"
+
+
+def postgresql_uri(settings_dict: dict[str, Any]) -> str:
+    """A libpq URI for the connection's settings (ADBC takes a URI, Django a dict)."""
+    user = quote(str(settings_dict.get("USER") or ""), safe="")
+    password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
+    host = str(settings_dict.get("HOST") or "")
+    port = str(settings_dict.get("PORT") or "")
+    params = {k: str(v) for k, v in (settings_dict.get("OPTIONS") or {}).items() if k in _LIBPQ_OPTIONS}
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    if host.startswith("/"):  # a socket directory goes in the query string
+        params["host"] = host
+        host = ""
+    netloc = f"{auth}{host}" + (f":{port}" if port and host else "")
+    if port and not host:
+        params["port"] = port
+    query = f"?{urlencode(params, quote_via=quote)}" if params else ""
+    return f"postgresql://{netloc}/{quote(str(settings_dict.get('NAME') or ''), safe='')}{query}"
+
+
+# The ADBC reader -----------------------------------------------------------------------------------------------
+
+def _sqlite_param(value: Any) -> Any:
+    # ADBC binds Arrow values: give it what Django's SQLite backend would store.
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _sqlite_wrapped(sql: str, schema: pa.Schema, text: Sequence[bool]) -> str:
+    """SQLite's ADBC driver types each column by its first rows, so a column NULL there and text further on
+    fails. Text-like columns are therefore read as COALESCE(x, ''), which the conversion reads as NULL again."""
+    names = [f"c{i}" for i in range(len(schema))]
+    outer = ", ".join(f"COALESCE({n}, '')" if is_text else n for n, is_text in zip(names, text, strict=True))
+    return f"WITH _q({', '.join(names)}) AS ({sql}) SELECT {outer} FROM _q"  # noqa: S608 - our own SQL
+
+
+def sqlite_arrow(path: str, sql: str, params: Sequence[Any], schema: pa.Schema, text: Sequence[bool]) -> pa.Table:
+    """Run Django-style SQL on the SQLite file ``path`` through ADBC; columns named c0, c1, … (see _sqlite_wrapped)."""
+    import adbc_driver_sqlite.dbapi as driver
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    statement = _sqlite_wrapped(FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%"), schema, text)
+    bind = tuple(_sqlite_param(p) for p in params)
+    with driver.connect(path) as con, con.cursor() as cur:
+        if bind:
+            cur.execute(statement, bind)
+        else:
+            cur.execute(statement)
+        return cur.fetch_arrow_table()
+
+
+def postgresql_arrow(uri: str, statement: str) -> pa.Table:
+    """Run a complete statement (its values inlined) on PostgreSQL through ADBC."""
+    import adbc_driver_postgresql.dbapi as driver
+
+    with driver.connect(uri) as con, con.cursor() as cur:
+        cur.execute(statement)
+        return cur.fetch_arrow_table()
+
+
+def _adbc_table(using: str, sql: str, params: Sequence[Any], schema: pa.Schema, text: Sequence[bool]) -> pa.Table:
+    connection = connections[using]
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        # Literal values, quoted by psycopg as it would bind them.
+        return postgresql_arrow(postgresql_uri(connection.settings_dict), connection.ops.compose_sql(sql, list(params)))
+    return sqlite_arrow(str(connection.settings_dict["NAME"]), sql, params, schema, text)
+
+
+def _to_type(column: pa.ChunkedArray, type_: pa.DataType, encrypted: bool) -> pa.Array | pa.ChunkedArray:
+    """One column as the reader returned it, as the schema's type (see the module docstring)."""
+    if encrypted:
+        column = pa.array(decrypt_many(column.to_pylist()), pa.string())
+    if type_ == s.MONEY:
+        cents = column.combine_chunks().cast(pa.int64())
+        return s.decimal_from_cents(pc.fill_null(cents, 0).to_numpy(), cents.is_valid().to_numpy(zero_copy_only=False))
+    textual = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    if type_ in (pa.string(), pa.date32()) and textual:
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    return column.cast(type_)
+
+
+def _from_adbc(raw: pa.Table, schema: pa.Schema, encrypted: Sequence[bool]) -> pa.Table:
+    if raw.num_rows == 0:
+        return schema.empty_table()
+    arrays = [_to_type(raw.column(i), f.type, encrypted[i]) for i, f in enumerate(schema)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+# The cursor reader ---------------------------------------------------------------------------------------------
+
+def _text(values: list) -> pa.Array:
+    """Strings, with the empty string of a blank CharField read as unknown (NULL)."""
+    arr = pa.array(values, pa.string())
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _cast(type_: pa.DataType) -> Converter:
+    # SQLite hands back 0/1 for booleans and 'YYYY-MM-DD' for dates; PostgreSQL bool and date objects.
+    return lambda values: pa.array(values).cast(type_)
+
+
+def _money(values: list) -> pa.Array:
+    cents = pa.array(values, pa.int64())
+    return s.decimal_from_cents(pc.fill_null(cents, 0).to_numpy(), cents.is_valid().to_numpy(zero_copy_only=False))
+
+
+CONVERTERS: dict[pa.DataType, Converter] = {
+    pa.string(): _text, pa.int32(): _cast(pa.int32()), pa.int64(): _cast(pa.int64()), pa.bool_(): _cast(pa.bool_()),
+    pa.date32(): _cast(pa.date32()), s.MONEY: _money,
+}
+
+
+def _decrypting(convert: Converter) -> Converter:
+    return lambda values: convert(decrypt_many(values))
+
+
+def _cursor_table(using: str, sql: str, params: Sequence[Any], schema: pa.Schema,
+                  encrypted: Sequence[bool]) -> pa.Table:
+    converters = [_decrypting(CONVERTERS[f.type]) if enc else CONVERTERS[f.type]
+                  for f, enc in zip(schema, encrypted, strict=True)]
+    batches = []
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            columns = list(zip(*rows, strict=True))
+            batches.append(pa.RecordBatch.from_arrays(
+                [convert(list(col)) for convert, col in zip(converters, columns, strict=True)], schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+# Entry points --------------------------------------------------------------------------------------------------
+
+def fetch_sql(sql: str, params: Sequence[Any], schema: pa.Schema, *, using: str = "default",
+              encrypted: Sequence[bool] | None = None, reader: str | None = None) -> pa.Table:
+    """Run ``sql`` (Django's ``%s`` placeholders) and return its rows as an Arrow table of ``schema`` (the
+    columns in that order). ``encrypted`` marks columns to decrypt; ``reader`` overrides ``reader_for``."""
+    encrypted = list(encrypted or [False] * len(schema))
+    kind = reader or reader_for(using)[0]
+    if kind == "adbc":
+        text = [f.type in (pa.string(), pa.date32()) or enc for f, enc in zip(schema, encrypted, strict=True)]
+        return _from_adbc(_adbc_table(using, sql, params, schema, text), schema, encrypted)
+    return _cursor_table(using, sql, params, schema, encrypted)
+
+
+def fetch_arrow(queryset: QuerySet, schema: pa.Schema, *, reader: str | None = None) -> pa.Table:
+    """Run a ``values_list`` queryset (its columns in ``schema`` order) and return an Arrow table."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    # Stored encrypted (sunshine.core.crypto): the engine gets the plain value, in memory only.
+    encrypted = [isinstance(getattr(expression, "target", None), EncryptedCharField)
+                 for expression, _sql, _alias in compiler.select]
+    return fetch_sql(sql, params, schema, using=queryset.db, encrypted=encrypted, reader=reader)

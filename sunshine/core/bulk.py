@@ -1,0 +1,241 @@
+"""The one set-based write path for large loads (the registry importer, the demo generator): rows as tuples of
+values in column order, one statement per table and chunk, on SQLite and PostgreSQL.
+
+The ORM's bulk_create is far too slow at this size (SQLite allows 999 parameters per statement, so 49 rows of a
+20-column table per INSERT, and every value goes through a field method), and model signals would write a history
+row per object. Here rows are inserted with ``executemany`` on SQLite's raw connection or ``COPY`` on PostgreSQL
+(binary with the column types given, or text when the values are already in the database's text form), under
+primary keys either reserved beforehand (``IdAllocator``) or chosen by the caller (then ``lock_tables`` before and
+``reset_sequences`` after). Lists of keys are passed as one parameter (``any_of``: a JSON array on SQLite, an
+array on PostgreSQL), so a lookup of 10,000 ID numbers is one query whatever the database's parameter limit.
+
+Encrypted columns (ID numbers, phones) are sealed on the way in (sunshine.core.encrypted_fields.seal_rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.management.color import no_style
+from django.db import connection, models
+from django.db.models import Max
+from django.db.models.expressions import RawSQL
+
+from sunshine.core.encrypted_fields import seal_rows
+
+UPDATE_BATCH = 1000  # rows per UPDATE … FROM (VALUES …) statement on PostgreSQL
+
+PG_TYPES = {"bigint": "int8", "integer": "int4", "smallint": "int2", "boolean": "bool", "numeric": "numeric",
+            "timestamp with time zone": "timestamptz", "date": "date", "varchar": "varchar", "text": "text",
+            "jsonb": "jsonb", "uuid": "uuid", "double precision": "float8"}
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def columns(model: type[models.Model], field_names: Sequence[str]) -> list[str]:
+    """Database column names of the given field names (``household`` → ``household_id``)."""
+    return [model._meta.get_field(name).column for name in field_names]
+
+
+@contextmanager
+def large_cache(megabytes: int = 256) -> Iterator[None]:
+    """On SQLite, a larger page cache while loading: the unique indexes (ID numbers, 户编号) are written in random
+    order, and SQLite's default 2 MB cache makes that twice as slow. Restored afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    before = connection.connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.connection.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    try:
+        yield
+    finally:
+        connection.connection.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def any_of(values: Iterable[Any], kind: str = "text") -> RawSQL:
+    """A subquery of the given values, for ``filter(field__in=any_of(values))``: one bound parameter."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        cast = "bigint" if kind == "int" else "text"
+        return RawSQL(f"SELECT unnest(%s::{cast}[])", (values,))  # noqa: S611 - the cast is ours
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))  # noqa: S611
+
+
+# Keys -----------------------------------------------------------------------------------------------------------
+
+class IdAllocator:
+    """Primary keys for new rows of one table, reserved before the rows are inserted.
+
+    PostgreSQL: taken from the table's identity sequence (safe alongside other writers).
+    SQLite: counted on from the highest key ever used (the table's row in sqlite_sequence, so the keys of deleted
+    rows, which their history still names, are never reused); the load's IMMEDIATE transaction holds the
+    database's write lock, so nobody else inserts meanwhile."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.next: int | None = None
+
+    def take(self, n: int) -> list[int]:
+        if n == 0:
+            return []
+        pk = self.model._meta.pk.column
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.model._meta.db_table, pk, n],
+                )
+                return [r[0] for r in cur.fetchall()]
+            if self.next is None:
+                cur.execute(f"SELECT COALESCE(MAX({q(pk)}), 0) FROM {table(self.model)}")  # noqa: S608
+                highest = cur.fetchone()[0]
+                cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.model._meta.db_table])
+                row = cur.fetchone()
+                self.next = max(highest, row[0] if row else 0) + 1
+        start = self.next
+        self.next += n
+        return list(range(start, start + n))
+
+
+def next_pk(model: type[models.Model]) -> int:
+    """One more than the highest key in the table: where a caller that chooses its own keys starts counting."""
+    return (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+
+
+def lock_tables(bulk_models: Sequence[type[models.Model]]) -> None:
+    """On PostgreSQL, keep other writers out of tables we give explicit keys in, until commit: their INSERTs would
+    otherwise take sequence values we are using. SQLite's IMMEDIATE transaction already holds the write lock."""
+    if connection.vendor != "postgresql" or not bulk_models:
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"LOCK TABLE {', '.join(table(m) for m in bulk_models)} IN EXCLUSIVE MODE")
+
+
+def reset_sequences(bulk_models: Sequence[type[models.Model]]) -> None:
+    """After inserting explicit keys, move PostgreSQL's sequences past them (SQLite needs nothing)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(bulk_models))
+    if statements:
+        with connection.cursor() as cur:
+            for sql in statements:
+                cur.execute(sql)
+
+
+def analyze(bulk_models: Sequence[type[models.Model]]) -> None:
+    """After a bulk load, let PostgreSQL's planner see the new row counts: without it the next queries in the same
+    transaction (before autovacuum runs) are planned for empty tables — nested loops that took minutes on a few
+    thousand rows. SQLite's planner does not depend on such statistics."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for model in bulk_models:
+            cur.execute(f"ANALYZE {table(model)}")  # noqa: S608 - model names
+
+
+# Writes ---------------------------------------------------------------------------------------------------------
+
+def pg_types(model: type[models.Model], column_names: Sequence[str]) -> list[str]:
+    """PostgreSQL type names of the given columns (for binary COPY)."""
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    out = []
+    for column in column_names:
+        db_type = by_column[column].db_type(connection) or ""
+        out.append(PG_TYPES[db_type.split("(")[0].strip()])
+    return out
+
+
+def insert(model: type[models.Model], column_names: Sequence[str], rows: Iterable[tuple[Any, ...]], *,
+           binary: bool = True) -> None:
+    """INSERT rows (tuples of values in ``column_names`` order; database column names). ``rows`` may be a generator:
+    it is consumed once. On PostgreSQL ``binary`` COPY needs values of the columns' Python types (a date, not its
+    ISO text) and is three times faster than text COPY, where psycopg must find a dumper for every value; pass
+    ``binary=False`` for values already in the database's text form (the demo generator's ISO dates)."""
+    if isinstance(rows, Sequence) and not rows:
+        return
+    column_names, rows = seal_rows(model, tuple(column_names), rows)  # ID numbers and phones stored encrypted
+    cols = ", ".join(q(c) for c in column_names)
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        marks = ", ".join("?" * len(column_names))
+        # The raw sqlite3 connection: Django's cursor wrapper would rewrite the SQL for every row.
+        connection.connection.executemany(f"INSERT INTO {table(model)} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+        return
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3
+            options = " (FORMAT BINARY)" if binary else ""
+            with raw.copy(f"COPY {table(model)} ({cols}) FROM STDIN{options}") as copy:
+                if binary:
+                    copy.set_types(pg_types(model, column_names))
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(column_names))
+        cur.executemany(f"INSERT INTO {table(model)} ({cols}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
+def update(model: type[models.Model], column_names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """UPDATE rows by primary key; each tuple is the new values in ``column_names`` order, then the key."""
+    if not rows:
+        return
+    column_names, rows = seal_rows(model, column_names, rows, trailing=1)  # encrypted, with their hashes
+    pk = model._meta.pk.column
+    connection.ensure_connection()
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f"{q(c)} = ?" for c in column_names)
+        connection.connection.executemany(f"UPDATE {table(model)} SET {sets} WHERE {q(pk)} = ?", rows)  # noqa: S608
+        return
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    types = [fields[c].db_type(connection) for c in (*column_names, pk)]
+    names = ", ".join(q(c) for c in (*column_names, pk))
+    sets = ", ".join(f"{q(c)} = v.{q(c)}::{t}" for c, t in zip(column_names, types, strict=False))
+    row_marks = "(" + ", ".join(["%s"] * (len(column_names) + 1)) + ")"
+    with connection.cursor() as cur:
+        for start in range(0, len(rows), UPDATE_BATCH):
+            batch = rows[start:start + UPDATE_BATCH]
+            values = ", ".join([row_marks] * len(batch))
+            cur.execute(
+                f"UPDATE {table(model)} AS t SET {sets} FROM (VALUES {values}) AS v ({names}) "  # noqa: S608
+                f"WHERE t.{q(pk)} = v.{q(pk)}::{types[-1]}",
+                [value for row in batch for value in row],
+            )
+
+
+def delete(model: type[models.Model], pks: Sequence[int]) -> None:
+    """DELETE by primary key, in SQL: no signals, so no history rows (callers that keep history write their own)."""
+    if not pks:
+        return
+    sql, params = any_of(pks, "int").as_sql(None, connection)  # type: ignore[arg-type]
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {table(model)} WHERE {q(model._meta.pk.column)} IN {sql}", params)  # noqa: S608
+
+
+def delete_where_pk_in(model: type[models.Model], subquery: models.QuerySet, *, key: str | None = None) -> None:
+    """DELETE … WHERE <key> IN (subquery's primary keys), in SQL: no signals. ``key`` is the column compared
+    (default the model's primary key; a history table names the original key differently)."""
+    sql, params = subquery.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"DELETE FROM {table(model)} WHERE {q(key or model._meta.pk.column)} IN ({sql})",  # noqa: S608
+            params,
+        )
+
+
+def set_value(model: type[models.Model], column: str, value: Any, pks: Sequence[int]) -> None:
+    """UPDATE one column to one value for the given keys (no history: a step inside a load)."""
+    if not pks:
+        return
+    sql, params = any_of(pks, "int").as_sql(None, connection)  # type: ignore[arg-type]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table(model)} SET {q(column)} = %s WHERE {q(model._meta.pk.column)} IN {sql}",  # noqa: S608
+            [value, *params],
+        )

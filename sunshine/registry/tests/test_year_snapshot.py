@@ -1,0 +1,140 @@
+"""One registry snapshot per year (sunshine.registry.year_snapshot): reused by the runs of the year, invalidated by
+any edit, import or delete, never taken from or stored in the cache inside a transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from sunshine.assessment import snapshot as assessment_snapshot
+from sunshine.comparison.runs import snapshot as comparison_snapshot
+from sunshine.core.choices import Role
+from sunshine.monitoring.runs import snapshot as monitoring_snapshot
+from sunshine.registry import services
+from sunshine.registry import year_snapshot as ys
+from sunshine.registry.models import HouseholdYear, MemberYear, Person
+from sunshine.registry.tests import transfer_samples as ts
+from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS
+from sunshine.registry.transfer.pipeline import ImportFiles, import_registry
+from sunshine.testing import factories as f
+
+transactional = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def committed(monkeypatch, settings, tmp_path):
+    """A committed little registry (two households in two villages), its own data dir, extractions counted."""
+    settings.DATA_DIR = tmp_path
+    monkeypatch.delenv(ys.CACHE_ENV, raising=False)
+    f.build_region()
+    actor = f.make_user("county_x", Role.COUNTY_MANAGER, f.COUNTY)
+    a = f.make_household(actor, village=f.VILLAGE_A, head_name="甲户主", members=3)
+    f.make_household(actor, village=f.VILLAGE_B, head_name="乙户主", members=2)
+    calls: list[tuple[int, str]] = []
+    extract = ys._extract
+
+    def counting(year: int, prefix: str):
+        calls.append((year, prefix))
+        return extract(year, prefix)
+
+    monkeypatch.setattr(ys, "_extract", counting)
+    return {"actor": actor, "a": a, "calls": calls}
+
+
+@transactional
+def test_the_second_run_of_the_year_reuses_the_snapshot(committed) -> None:
+    first = ys.year_tables(2020)
+    second = ys.year_tables(2020)
+    assert committed["calls"] == [(2020, "")]
+    assert not first.from_cache and second.from_cache and first.stamp == second.stamp
+    for name in ys.TABLES:
+        assert getattr(first, name).equals(getattr(second, name))
+    assert first.members.num_rows == 5 and first.households.num_rows == 2
+
+
+@transactional
+def test_assessment_comparison_and_monitoring_share_one_extraction(committed) -> None:
+    """A whole-registry extraction (the comparison's) serves the assessment of a village and the monitoring of
+    a county: each gets its own scope, filtered from the cached tables."""
+    people = comparison_snapshot.extract_people(2020, division="")
+    village = assessment_snapshot.extract("households", year=2020, prefix=f.VILLAGE_A)
+    monitoring_snapshot.registry_tables(2020, "320321")
+    assert committed["calls"] == [(2020, ""), (2019, "320321")]   # 2019: the monitoring's year before
+    assert people.num_rows == 5 and all(people.column("id_well_formed").to_pylist())
+    assert village.tables["households"].column("village_code").to_pylist() == [f.VILLAGE_A]
+    assert village.tables["members"].num_rows == 3
+    assert village.tables["members"].column("id_number").null_count == 3   # never a plain ID in the snapshot
+    again = comparison_snapshot.extract_people(2020, division="")
+    assert again.equals(people) and len(committed["calls"]) == 2      # the ID facts were cached too
+
+
+@transactional
+def test_an_edit_invalidates(committed) -> None:
+    before = ys.year_tables(2020)
+    services.update_household_year(actor=committed["actor"], household_year=committed["a"],
+                                   wage_income=Decimal("99999.00"))
+    after = ys.year_tables(2020)
+    assert after.stamp != before.stamp and not after.from_cache
+    wages = dict(zip(after.households.column("household_key").to_pylist(),
+                     after.households.column("wage_income").to_pylist(), strict=True))
+    assert wages[committed["a"].household_id] == Decimal("99999.00")
+    # The superseded snapshot is gone from the data dir.
+    assert [p.name for p in ys.year_directory(2020).iterdir()] == [after.stamp]
+
+
+@transactional
+def test_a_change_to_a_person_invalidates_every_year(committed) -> None:
+    before = ys.year_tables(2020)
+    person = Person.objects.get(name="甲户主")
+    person.name = "甲户主改"
+    person.save()
+    after = ys.year_tables(2020)
+    assert after.stamp != before.stamp and "甲户主改" in after.members.column("name").to_pylist()
+
+
+@transactional
+def test_a_delete_invalidates(committed) -> None:
+    before = ys.year_tables(2020)
+    MemberYear.objects.filter(household_year=committed["a"]).exclude(relation="head").first().delete()
+    after = ys.year_tables(2020)
+    assert after.stamp != before.stamp and after.members.num_rows == before.members.num_rows - 1
+
+
+@transactional
+def test_an_import_invalidates(committed, tmp_path: Path) -> None:
+    before = ys.year_tables(2020)
+    hs, ms = ts.sample(2, village=f.VILLAGE_A, prefix="IMP")
+    files = ImportFiles(ts.write_csv(tmp_path / "h.csv", HOUSEHOLDS, hs), ts.write_csv(tmp_path / "m.csv", MEMBERS, ms),
+                        None)
+    assert import_registry(files, actor=committed["actor"], year=2020).result.written
+    after = ys.year_tables(2020)
+    assert after.stamp != before.stamp
+    assert after.households.num_rows == 4 and after.members.num_rows == 11
+
+
+@transactional
+def test_another_year_is_not_invalidated_by_an_edit_of_its_year_rows(committed) -> None:
+    other = ys.year_tables(2019)
+    HouseholdYear.objects.get(pk=committed["a"].pk).save()   # a 2020 row
+    assert ys.year_tables(2019).stamp == other.stamp
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_nothing_is_cached(committed) -> None:
+    """Rows read inside a transaction may be rolled back: never stored, never served from the cache."""
+    with transaction.atomic():
+        first = ys.year_tables(2020)
+        ys.year_tables(2020)
+    assert first.stamp == "" and len(committed["calls"]) == 2
+    assert not ys.year_directory(2020).exists()
+
+
+@transactional
+def test_the_cache_can_be_switched_off(committed, monkeypatch) -> None:
+    monkeypatch.setenv(ys.CACHE_ENV, "0")
+    ys.year_tables(2020)
+    ys.year_tables(2020)
+    assert len(committed["calls"]) == 2

@@ -1,0 +1,264 @@
+"""One registry snapshot per year, extracted once and reused by that year's runs (assessment, comparison,
+monitoring) until the year's registry data changes.
+
+A year's snapshot is three Arrow tables read straight out of the database (sunshine.core.arrow_extract):
+``households`` (the engine's HOUSEHOLDS), ``villages`` (VILLAGES) and ``members``, a superset of what the runs
+read of a member (MEMBERS_BASE: the assessment's members, the monitoring's id_hash, the comparison's people but for
+the ID facts). No plain or encrypted ID number is in them: the comparison's ID facts are derived per division
+(``id_facts_for``) and cached beside them.
+
+The cache is DATA_DIR/snapshots/registry/<year>/<stamp>/<scope>/ (scope: the division prefix, ``all`` for the
+whole registry) with a manifest written last. ``stamp`` is the registry change stamp of the year
+(``change_stamp``): row counts, highest keys and latest ``updated_at`` of the year's HouseholdYear, MemberYear and
+VillageYear and of all Household and Person rows (a person's name or a household's village belongs to every year),
+and the keyed-hash key. Every write path sets ``updated_at`` (ORM saves: auto_now; the importer and the demo
+generator: their own ``now``), a delete lowers a count, and an insert raises a highest key, so any edit, import or
+delete gives a new stamp, and the old snapshot is never read again (and is removed when the new one is stored).
+
+A snapshot is taken from and stored in the cache only in autocommit (not inside ``transaction.atomic``): data read
+inside a transaction may be rolled back, and would then be cached under a stamp that can come round again. A
+cached snapshot of a wider scope serves a narrower one (filtered by village code in memory)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.db import connection
+from django.db.models import BigIntegerField, Count, F, Max
+from django.db.models.functions import Cast, Round
+
+from sunshine.core.arrow_extract import fetch_arrow
+from sunshine.engine import snapshot as s
+from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
+
+FORMAT = 1
+CACHE_ENV = "SUNSHINE_SNAPSHOT_CACHE"   # "0" switches the cache off (every run extracts)
+ROOT = Path("snapshots") / "registry"
+MANIFEST = "manifest.json"
+TABLES = ("households", "members", "villages")
+
+# Every member column any run reads, but the ID number (MEMBERS' id_number is left empty by the runs that read
+# from here). Ordered by member_key, so that the comparison's people are in a stable order.
+MEMBERS_BASE = pa.schema([
+    pa.field("member_key", pa.int64(), nullable=False),
+    pa.field("person_key", pa.int64(), nullable=False),
+    pa.field("household_key", pa.int64(), nullable=False),
+    pa.field("household_no", pa.string(), nullable=False),
+    pa.field("year", pa.int32(), nullable=False),
+    pa.field("village_code", pa.string(), nullable=False),
+    pa.field("household_status", pa.string()),
+    pa.field("housing_grade", pa.string()),
+    pa.field("renovation_status", pa.string()),
+    pa.field("name", pa.string()),
+    pa.field("id_hash", pa.string()),
+    pa.field("gender", pa.string()),
+    pa.field("birth_date", pa.date32()),
+    pa.field("relation", pa.string()),
+    pa.field("education_level", pa.string()),
+    pa.field("school_status", pa.string()),
+    pa.field("medical_insured", pa.bool_()),
+    pa.field("receives_dibao", pa.bool_()),
+    pa.field("member_status", pa.string()),
+    pa.field("health", pa.string()),
+    pa.field("disability_level", pa.string()),
+    pa.field("labour_ability", pa.string()),
+    pa.field("change_date", pa.date32()),
+])
+_MEMBER_PATHS = {
+    "member_key": "pk", "person_key": "person_id", "household_key": "household_year__household_id",
+    "household_no": "household_year__household__household_no", "year": "year",
+    "village_code": "household_year__household__village_id", "household_status": "household_year__status",
+    "housing_grade": "household_year__housing_grade", "renovation_status": "household_year__renovation_status",
+    "name": "person__name", "id_hash": "person__id_number_hash", "gender": "person__gender",
+    "birth_date": "person__birth_date",
+}
+
+
+@dataclass(frozen=True)
+class YearTables:
+    year: int
+    prefix: str
+    households: pa.Table   # sunshine.engine.snapshot.HOUSEHOLDS
+    members: pa.Table      # MEMBERS_BASE
+    villages: pa.Table     # sunshine.engine.snapshot.VILLAGES
+    stamp: str = ""        # "" when not cached (read inside a transaction, or the cache is off)
+    from_cache: bool = False
+
+
+# The change stamp ----------------------------------------------------------------------------------------------
+
+def change_stamp(year: int) -> str:
+    """A short digest that changes whenever the registry data of ``year`` changes (see the module docstring).
+    Eight aggregate queries on indexed or primary-key columns; no row is read into Python."""
+    parts: list[object] = [FORMAT, hashlib.sha256(str(settings.SUNSHINE_ID_HASH_KEY).encode()).hexdigest()[:12]]
+    stats = {"n": Count("pk"), "k": Max("pk"), "u": Max("updated_at")}
+    for model in (HouseholdYear, MemberYear, VillageYear):
+        parts.append(sorted(model.objects.filter(year=year).order_by().aggregate(**stats).items()))
+    for model in (Household, Person):
+        parts.append(sorted(model.objects.order_by().aggregate(**stats).items()))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+# Extraction ----------------------------------------------------------------------------------------------------
+
+def _cents(field_name: str) -> Cast:
+    return Cast(Round(F(field_name) * 100), BigIntegerField())
+
+
+def extract_households(year: int, prefix: str) -> pa.Table:
+    money = [f.name for f in s.HOUSEHOLDS if f.type == s.MONEY]
+    qs = HouseholdYear.objects.filter(year=year)
+    if prefix:  # a filter on "" would still join the divisions
+        qs = qs.filter(household__village__code__startswith=prefix)
+    qs = (qs.order_by("household_id")
+          .annotate(**{f"{m}_fen": _cents(m) for m in money})
+          .values_list("household_id", "household__household_no", "year", "household__village_id", "status",
+                       *(f"{m}_fen" for m in money), "food_clothing_secure", "water_safe", "housing_grade",
+                       "renovation_status"))
+    return fetch_arrow(qs, s.HOUSEHOLDS)
+
+
+def extract_members(year: int, prefix: str) -> pa.Table:
+    qs = MemberYear.objects.filter(year=year)
+    if prefix:
+        qs = qs.filter(household_year__household__village__code__startswith=prefix)
+    paths = [_MEMBER_PATHS.get(f.name, f.name) for f in MEMBERS_BASE]
+    return fetch_arrow(qs.order_by("pk").values_list(*paths), MEMBERS_BASE)
+
+
+def extract_villages(year: int, prefix: str) -> pa.Table:
+    qs = VillageYear.objects.filter(year=year)
+    if prefix:
+        qs = qs.filter(village__code__startswith=prefix)
+    qs = (qs.order_by("village_id")
+          .annotate(income_fen=_cents("collective_income"))
+          .values_list("village_id", "year", "weak_village", "income_fen", "two_lane_road", "clinic_ok"))
+    return fetch_arrow(qs, s.VILLAGES)
+
+
+def _extract(year: int, prefix: str) -> dict[str, pa.Table]:
+    return {"households": extract_households(year, prefix), "members": extract_members(year, prefix),
+            "villages": extract_villages(year, prefix)}
+
+
+# The cache -----------------------------------------------------------------------------------------------------
+
+def cache_enabled() -> bool:
+    return os.environ.get(CACHE_ENV, "1").strip() not in ("0", "false", "no", "off")
+
+
+def cacheable() -> bool:
+    """Whether this connection may read from and write to the cache now (autocommit, cache on)."""
+    return cache_enabled() and not connection.in_atomic_block
+
+
+def year_directory(year: int) -> Path:
+    return Path(settings.DATA_DIR) / ROOT / str(int(year))
+
+
+def _scope_name(prefix: str) -> str:
+    return prefix or "all"
+
+
+def _find(year: int, stamp: str, prefix: str) -> tuple[Path, str] | None:
+    """The finished entry of ``stamp`` whose scope covers ``prefix`` most narrowly, and its prefix."""
+    directory = year_directory(year) / stamp
+    best: tuple[Path, str] | None = None
+    if not directory.is_dir():
+        return None
+    for entry in directory.iterdir():
+        scope = "" if entry.name == "all" else entry.name
+        if prefix.startswith(scope) and (entry / MANIFEST).is_file() and (best is None or len(scope) > len(best[1])):
+            best = (entry, scope)
+    return best
+
+
+def _read(entry: Path) -> dict[str, pa.Table] | None:
+    try:
+        return {name: pq.read_table(entry / f"{name}.parquet") for name in TABLES}
+    except (FileNotFoundError, OSError):   # removed by a newer snapshot meanwhile: extract again
+        return None
+
+
+def _store(year: int, stamp: str, prefix: str, tables: dict[str, pa.Table]) -> None:
+    """Write the entry beside its final place and move it there (readers never see half an entry), then remove the
+    year's entries of other stamps: their data has changed since."""
+    final = year_directory(year) / stamp / _scope_name(prefix)
+    if (final / MANIFEST).is_file():
+        return
+    work = final.parent / f".{final.name}.{uuid.uuid4().hex}"
+    work.mkdir(parents=True)
+    for name, table in tables.items():
+        pq.write_table(table, work / f"{name}.parquet")
+    (work / MANIFEST).write_text(json.dumps({"format": FORMAT, "year": year, "prefix": prefix, "stamp": stamp,
+                                             "rows": {n: t.num_rows for n, t in tables.items()}}), encoding="utf-8")
+    try:
+        work.rename(final)
+    except OSError:   # another process stored the same entry first
+        shutil.rmtree(work, ignore_errors=True)
+    for other in year_directory(year).iterdir():
+        if other.name != stamp:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def _narrow(tables: dict[str, pa.Table], wide: str, prefix: str) -> dict[str, pa.Table]:
+    if prefix == wide:
+        return tables
+    out = {}
+    for name, table in tables.items():
+        column = "division_code" if name == "villages" else "village_code"
+        out[name] = table.filter(pc.starts_with(table.column(column), prefix))
+    return out
+
+
+def year_tables(year: int, prefix: str = "") -> YearTables:
+    """The registry of ``year`` under ``prefix`` ("" the whole registry), from the cache when its stamp is current."""
+    if not cacheable():
+        return YearTables(year, prefix, **_extract(year, prefix))
+    stamp = change_stamp(year)
+    found = _find(year, stamp, prefix)
+    if found is not None and (tables := _read(found[0])) is not None:
+        return YearTables(year, prefix, **_narrow(tables, found[1], prefix), stamp=stamp, from_cache=True)
+    tables = _extract(year, prefix)
+    if change_stamp(year) == stamp:   # nothing changed while we read: the tables are those of the stamp
+        _store(year, stamp, prefix, tables)
+    return YearTables(year, prefix, **tables, stamp=stamp)
+
+
+# Derived per-division data cached beside the year's tables ------------------------------------------------------
+
+def cached_beside(tables: YearTables, name: str, build: Callable[[], pa.Table]) -> pa.Table:
+    """``build()`` once per snapshot stamp: kept as ``<name>.parquet`` in the year's stamp directory (e.g. the ID
+    facts of one division). Built every time when ``tables`` were not cached."""
+    if not tables.stamp or not cacheable():
+        return build()
+    directory = year_directory(tables.year) / tables.stamp / "derived"
+    path = directory / f"{name}.parquet"
+    try:
+        return pq.read_table(path)
+    except (FileNotFoundError, OSError):
+        pass
+    table = build()
+    directory.mkdir(parents=True, exist_ok=True)
+    work = directory / f".{name}.{uuid.uuid4().hex}"
+    pq.write_table(table, work)
+    work.replace(path)
+    return table
+
+
+def positions(keys: pa.Array, wanted: pa.Array) -> np.ndarray:
+    """For each of ``keys``, its index in ``wanted`` or -1 (both int64, ``wanted`` unique)."""
+    index = pc.index_in(keys, value_set=wanted)
+    return pc.fill_null(index, -1).to_numpy(zero_copy_only=False).astype(np.int64)
