@@ -29,6 +29,19 @@ def by_section() -> dict[str, list[Indicator]]:
     return sections
 
 
-from sunshine.dashboard.indicators import registry  # noqa: E402,F401  (registers its indicators)
+# Each section module registers its indicators on import, in the cockpit's order.
+# isort: off
+from sunshine.dashboard.indicators import (  # noqa: E402,F401
+    registry,
+    assessment,
+    comparison,
+    monitoring,
+    workflow,
+    funds,
+    credit,
+    grievance,
+    assistance,
+)
+# isort: on
 
 __all__ = ["CATALOGUE", "Direction", "Indicator", "Kind", "Query", "Target", "by_section", "get", "register"]
