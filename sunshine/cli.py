@@ -16,7 +16,8 @@ import os
 import sys
 
 WEB_COMMANDS = {"serve", "runserver"}
-BATCH_COMMANDS = {"db_worker", "import", "dataset", "compare", "monitor", "assess", "demo", "backup", "restore"}
+BATCH_COMMANDS = {"db_worker", "import", "dataset", "compare", "monitor", "assess", "demo", "backup", "restore",
+                  "indicators"}
 RECOVER_BEFORE = {"serve", "db_worker", "import", "dataset", "compare", "monitor", "assess"}
 RECOVER_AFTER = {"init"}
 

@@ -21,6 +21,7 @@ from sunshine.comparison.linking import raise_findings
 from sunshine.comparison.models import ComparisonRun, Finding
 from sunshine.comparison.runs import snapshot as run_files
 from sunshine.core.models import Division, User
+from sunshine.core.signals import announce_change
 from sunshine.policy.parameters import StandardParameters
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def execute(*, kind: str, plan: CheckPlan, rules: Sequence[str], actor: User, wh
             run.seconds = round(time.perf_counter() - clock, 3)
             run.message = f"共 {counts['total']} 条核查发现:新发现 {counts['new']} 条,再次发现 {counts['recurring']} 条"
             run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
+            # Its findings join the comparison app's one workflow: the findings indicators are fed by them.
+            announce_change(sender=ComparisonRun, year=plan.year, source="comparison")
     except Exception:
         logger.exception("%s check %s failed", kind, run.pk)
         ComparisonRun.objects.filter(pk=run.pk).update(

@@ -27,6 +27,7 @@ from sunshine.core.attachments import (  # noqa: F401 - re-exported for the comp
 )
 from sunshine.core.choices import Role
 from sunshine.core.scope import division_visible
+from sunshine.core.signals import announce_change
 from sunshine.policy.parameters import StandardParameters
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ def _step(*, actor: User, finding: Finding, expected: FindingStatus, to: Finding
             mask_attachment_name(attachment)
             event.attachment = attachment
         event.save()
+        announce_change(sender=Finding, year=locked.year, source="comparison")
     finding.status, finding.updated_at = locked.status, locked.updated_at
     return finding
 

@@ -271,6 +271,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Uploads smaller than this (all files together) are imported within the request instead of queued.
 SUNSHINE_IMPORT_SYNC_BYTES = int(os.environ.get("SUNSHINE_IMPORT_SYNC_BYTES", str(2 * 1024 * 1024)))
+# After an import, an assessment, a comparison… queue a refresh of the indicators fed by it (sunshine.dashboard).
+SUNSHINE_INDICATOR_AUTO_REFRESH = _env_bool("SUNSHINE_INDICATOR_AUTO_REFRESH", True)
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,8 @@ class NavEntry:
 
 # The menu: each role sees only what it uses.
 NAVIGATION = (
-    NavEntry(_("我的待办"), "home", EVERYONE, ("/divisions/",)),
+    NavEntry(_("我的待办"), "home", EVERYONE, ()),
+    NavEntry(_("统计驾驶舱"), "dashboard_home", EVERYONE, ("/dashboard/", "/divisions/")),
     NavEntry(_("农户"), "household_list", EVERYONE, ("/households/",)),
     NavEntry(_("导入导出"), "transfer", frozenset(ROLES_THAT_EDIT_REGISTRY), ("/transfer/",)),
     NavEntry(_("脱贫认定"), "assessment_runs", EVERYONE, ("/assessment/",)),

@@ -7,8 +7,6 @@ from sunshine.core.auditlog import views as audit_views
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
-    path("divisions/<str:code>/", views.division_detail, name="division"),
     path("", include("sunshine.core.users.urls")),
     path("", include("sunshine.core.tokens.urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),

@@ -68,6 +68,19 @@ def children_values(*, reader: User, parent: Division, year: int, codes: Sequenc
     return out
 
 
+def level_values(*, reader: User, parent: Division, year: int, level: str, codes: Sequence[str],
+                 ) -> dict[str, Values]:
+    """The figures of every division at ``level`` (any depth) inside ``parent`` that the reader may see:
+    {division code: {(code, key): Figure}} — the report's one row per weak village of a county, in one read."""
+    get_visible_division(reader, parent.code)
+    rows = IndicatorValue.objects.filter(year=year, level=level, code__in=codes,
+                                         division_code__startswith=parent.prefix)
+    out: dict[str, Values] = {}
+    for r in in_scope(rows, reader, "division_code").only("division_code", "code", "key", "value", "denominator"):
+        out.setdefault(r.division_code, {})[(r.code, r.key)] = Figure(r.value, r.denominator)
+    return out
+
+
 def trend(*, reader: User, division_code: str, years: Iterable[int], codes: Sequence[str]) -> dict[int, Values]:
     """The same figures over several years (the registry's years), {year: {(code, key): Figure}}."""
     get_visible_division(reader, division_code)

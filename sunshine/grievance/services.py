@@ -34,6 +34,7 @@ from sunshine.core import crypto
 from sunshine.core.choices import LEVEL_PREFIX_LENGTH, DivisionLevel, Role
 from sunshine.core.models import Division
 from sunshine.core.scope import division_visible
+from sunshine.core.signals import announce_change
 from sunshine.grievance.choices import Category, Channel, Outcome, Satisfaction, State
 from sunshine.grievance.models import Grievance, GrievanceEvent
 from sunshine.policy.parameters import StandardParameters
@@ -174,6 +175,8 @@ def _next_number(year: int) -> str:
 
 def _event(grievance: Grievance, actor: User | None, action: str, old: str, new: str, note: str = "",
            public: bool = False) -> GrievanceEvent:
+    if old != new:  # registered or moved: the counts by state change
+        announce_change(sender=Grievance, year=grievance.registered_on.year, source="grievance")
     return GrievanceEvent.objects.create(grievance=grievance, actor=actor if _active(actor) else None,
                                          action=action, from_state=old, to_state=new, note=note, public=public)
 

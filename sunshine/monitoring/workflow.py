@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sunshine.core.choices import Role
 from sunshine.core.scope import division_visible
+from sunshine.core.signals import announce_change
 from sunshine.monitoring.choices import MeasureKind, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, Measure, WarningEvent
 from sunshine.policy.parameters import StandardParameters
@@ -136,6 +137,7 @@ def _step(*, actor: User, warning: EarlyWarning, expected: tuple[str, ...], what
         locked.save(update_fields=changed)
         WarningEvent.objects.create(warning=locked, user=actor, action=action, from_status=before,
                                     to_status=locked.status, note=note)
+        announce_change(sender=EarlyWarning, year=locked.year, source="monitoring")
     for name in ("status", "updated_at", *(fields or {})):
         setattr(warning, name, getattr(locked, name))
     return made

@@ -25,7 +25,8 @@ SKIP = ("/logout", "/export", "/download", "/api/", "/admin/", "/attachments/", 
 
 
 def links(page: Page, base: str) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    # A link with the download attribute fetches a file (the cockpit's report pack), not a page to measure.
+    hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))")
     out = []
     for href in hrefs:
         url = urljoin(page.url, href).split("#", 1)[0]

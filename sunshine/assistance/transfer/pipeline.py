@@ -16,6 +16,7 @@ from sunshine.assistance.transfer.importers import IMPORTERS
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.core.models import User
+from sunshine.core.signals import announce_change
 from sunshine.funds.transfer.resolve import Context, can_import
 from sunshine.funds.transfer.sheet import Sheet
 from sunshine.registry.transfer.model import RowError
@@ -73,6 +74,7 @@ def import_file(kind: str, path: str | Path, *, actor: User, good_rows_only: boo
         counts = importer.apply(good)
     outcome.created, outcome.updated, outcome.unchanged = counts.created, counts.updated, counts.unchanged
     outcome.written = True
+    announce_change(sender=import_file, year=None, source="assistance")  # pairings hold dates, not a year
     log_access(user=actor, action=AccessAction.IMPORT, object_type=f"assistance_{kind}", object_ref=raw.file[:80],
                detail=outcome.summary()[:200])
     return outcome

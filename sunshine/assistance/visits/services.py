@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 
 from sunshine.assistance.models import Visit, VisitPhoto
 from sunshine.assistance.visits.selectors import is_paired
+from sunshine.core.signals import announce_change
 from sunshine.monitoring.choices import MeasureKind, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, Measure, WarningEvent
 from sunshine.monitoring.workflow import MEASURE, measure_note
@@ -94,6 +95,7 @@ def record_visit(*, actor: User, cadre: Cadre, household: Household, date: dt.da
         return Recorded(visit=already, created=False)
     logger.info("visit %s recorded by %s for household %s (%d photos)", visit.pk, actor.pk, household.pk,
                 len(photos))
+    announce_change(sender=Visit, year=date.year, source="assistance")
     return Recorded(visit=visit, created=True, measure=measure)
 
 

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from sunshine.dashboard.report import views
+
+urlpatterns: list[URLPattern] = [
+    path("dashboard/report/", views.report, name="dashboard_report"),
+]

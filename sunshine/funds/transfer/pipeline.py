@@ -16,6 +16,7 @@ from django.db import transaction
 from sunshine.core.audit import log_access
 from sunshine.core.choices import AccessAction
 from sunshine.core.models import User
+from sunshine.core.signals import announce_change
 from sunshine.funds.transfer.columns import KIND_LABELS, SPECS
 from sunshine.funds.transfer.kinds import IMPORTERS, Counts
 from sunshine.funds.transfer.resolve import Context
@@ -98,6 +99,8 @@ def import_file(kind: str, path: str | Path, *, actor: User, partial: bool = Fal
         counts: Counts = importer.apply(good)
     outcome.created, outcome.updated, outcome.unchanged = counts.created, counts.updated, counts.unchanged
     outcome.written = True
+    for year in sorted({r["year"] for r in sheet.typed if r["_index"] in good and r.get("year")}) or [None]:
+        announce_change(sender=import_file, year=year, source="funds")  # payments, loans: the default year
     log_access(user=actor, action=AccessAction.IMPORT, object_type=f"funds_{kind}", object_ref=raw.file[:80],
                detail=outcome.summary()[:200])
     report(100, "完成")

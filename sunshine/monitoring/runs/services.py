@@ -19,6 +19,7 @@ from sunshine.core.choices import Role
 from sunshine.core.faults import fault_point
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
+from sunshine.core.signals import announce_change
 from sunshine.engine.backend import DuckDBBackend
 from sunshine.engine.funds.rules import default_check_date
 from sunshine.monitoring.models import MonitoringRun
@@ -111,6 +112,7 @@ def monitor(*, actor: User | None, year: int, division_code: str | None = None,
         run.counts = stored.counts
         run.seconds = round(time.perf_counter() - started, 3)
         run.save(update_fields=["counts", "seconds"])
+        announce_change(sender=MonitoringRun, year=int(year), source="monitoring")
         fault_point("monitor.mid_store")
     fault_point("monitor.after_store")
     return MonitoringOutcome(run=run, table=table, outside_numbers=stored.outside_numbers)

@@ -27,6 +27,7 @@ from sunshine.core.crypto import hashing_once, keyed_hash
 from sunshine.core.encrypted_fields import sealing_once
 from sunshine.core.faults import fault_point
 from sunshine.core.models import User
+from sunshine.core.signals import announce_change
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person
 from sunshine.registry.services import HOUSEHOLD_YEAR_FIELDS, MEMBER_YEAR_FIELDS
 from sunshine.registry.transfer import bulk
@@ -106,6 +107,8 @@ def _apply(parsed: ParsedRegistry, *, actor: User, partial: bool, progress: Prog
         _write_households(parsed, plan, stamp, result, progress)
     fault_point("import.after_write")
     result.written = True
+    for year in sorted({year for _, year in keys}):
+        announce_change(sender=ApplyResult, year=year, source="registry")
     return result
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 
 from sunshine.core.models import User
+from sunshine.core.signals import announce_change
 from sunshine.registry.transfer.apply import ApplyResult, apply_registry
 from sunshine.registry.transfer.apply_villages import apply_villages
 from sunshine.registry.transfer.checks import SourceInfo, check
@@ -102,5 +103,7 @@ def import_villages(path: Path, *, actor: User, year: int | None = None, partial
         result.villages_written = counts.village_years_written
         result.townships_created, result.villages_created = counts.townships_created, counts.villages_created
         result.written = True
+        for village_year in sorted({v["year"] for v in rows}):
+            announce_change(sender=ApplyResult, year=village_year, source="registry")
     report(100, "完成")
     return Outcome(result, parsed.warnings)

@@ -25,6 +25,7 @@ from sunshine.core.attachments import check_attachment, mask_attachment_name
 from sunshine.core.choices import Role
 from sunshine.core.models import Division
 from sunshine.core.scope import division_visible, in_scope
+from sunshine.core.signals import announce_change
 from sunshine.policy.selectors import StandardNotFound, standard_for
 from sunshine.workflow import guards, steps
 from sunshine.workflow.apply import apply_case
@@ -118,6 +119,7 @@ def open_case(*, actor: User, case_type: str, year: int, household: Household | 
     try:
         with transaction.atomic():
             case.save()
+            announce_change(sender=Case, year=case.year, source="workflow")
     except IntegrityError as exc:  # a concurrent opening got there first
         raise ValidationError({"household": ["该户已有办理中的同类案件"]}) from exc
     return case
@@ -224,6 +226,7 @@ def advance(*, actor: User, case: Case, step: str, decision: str, note: str = ""
             action.attachment = attachment
         action.save()
         case.save()
+        announce_change(sender=Case, year=case.year, source="workflow")
     return case
 
 
@@ -269,6 +272,7 @@ def withdraw(*, actor: User, case: Case, note: str) -> Case:
     case.awaiting_step = ""
     case.closed_at = timezone.now()
     case.save(update_fields=["status", "awaiting_step", "closed_at"])
+    announce_change(sender=Case, year=case.year, source="workflow")
     case.objections.filter(status=ObjectionStatus.OPEN).update(
         status=ObjectionStatus.DISMISSED, handled_by=actor, handled_at=timezone.now(),
         resolution=f"案件已撤回:{note}")

@@ -42,6 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.perf_counter() - started:.1f} s)"))
         users = create_demo_users(county_code=options["county"], seed=options["seed"])
         self._compare(options)
+        self._refresh(summary.years)
         if connection.vendor == "postgresql":
             # Fresh statistics for every table the demo filled: without them the first pages are planned for
             # empty tables (4 rows estimated for a thousand warnings) until autovacuum comes round.
@@ -55,6 +56,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {password:<20} {role:<8} {divisions.get(username) or division}")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
+
+    def _refresh(self, years: tuple[int, ...]) -> None:
+        """Every indicator of every generated year, so that the cockpit has figures at once."""
+        from sunshine.dashboard.refresh import refresh
+
+        for year in years:
+            outcome = refresh(year=year, trigger="demo")
+            self.stdout.write(f"统计指标 indicators {year}: {outcome.rows} 行 rows ({outcome.seconds:.1f} s)")
 
     def _compare(self, options: dict[str, Any]) -> None:
         """Synthetic department data for the region, a first comparison run over it, and a monitoring run."""
