@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from sunshine.assessment.choices import Kind, Result
-from sunshine.assessment.models import AssessmentRun, CountyAssessment, HouseholdAssessment, VillageAssessment
+from sunshine.assessment.models import (
+    RESULT_RANK,
+    AssessmentRun,
+    CountyAssessment,
+    HouseholdAssessment,
+    VillageAssessment,
+)
 from sunshine.core.models import User
 from sunshine.core.scope import in_scope
 from sunshine.registry.models import Household, HouseholdYear
-
-# The results that need work first: 未达标, then 缺数据, then 达标.
-RESULT_RANK = Case(When(result=Result.FAILS, then=Value(0)), When(result=Result.INCOMPLETE, then=Value(1)),
-                   default=Value(2), output_field=IntegerField())
 
 
 def visible_runs(reader: User) -> QuerySet[AssessmentRun]:
@@ -38,6 +40,11 @@ def latest_run(reader: User, *, kind: str, year: int, division_code: str, offici
 
 def household_results(reader: User, run: AssessmentRun) -> QuerySet[HouseholdAssessment]:
     qs = run.household_results.select_related("household")
+    prefix = reader.scope_prefix if reader.is_authenticated and reader.is_active else None
+    if prefix is not None and run.division.code.startswith(prefix):
+        # The whole run lies in the reader's area (as result_counts has it): filtering every row by its
+        # household's village would join and sort all of a province's results on each page.
+        return qs
     return in_scope(qs, reader, "household__village__code")
 
 
@@ -85,7 +92,7 @@ def scoped_results(reader: User, run: AssessmentRun, *, result: str | None = Non
     if run.kind == Kind.HOUSEHOLDS:
         head = HouseholdYear.objects.filter(household=OuterRef("household_id"), year=run.year).values("head_name")
         qs: QuerySet[Any] = household_results(reader, run).annotate(head_name=Subquery(head[:1])).order_by(
-            RESULT_RANK, "household__household_no")
+            RESULT_RANK, "household_no")
     elif run.kind == Kind.VILLAGES:
         qs = village_results(reader, run).order_by(RESULT_RANK, "village_id")
     else:
@@ -99,7 +106,8 @@ def scoped_results(reader: User, run: AssessmentRun, *, result: str | None = Non
 
 def result_counts(reader: User, run: AssessmentRun) -> dict[str, int]:
     """Counts by result of the rows the reader sees (the whole run's ``counts`` when it is all in scope)."""
-    if run.division.code.startswith(reader.scope_prefix or "-"):
+    prefix = reader.scope_prefix if reader.is_authenticated and reader.is_active else None
+    if prefix is not None and run.division.code.startswith(prefix):
         return {"total": 0, **dict.fromkeys(Result.values, 0), **run.counts}
     tally = dict(scoped_results(reader, run).values_list("result").annotate(n=Count("id")).order_by())
     return {"total": sum(tally.values()), **{r: tally.get(r, 0) for r in Result.values}}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
-from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from sunshine.assessment import snapshot
@@ -21,9 +23,11 @@ from sunshine.assessment.choices import (
     Kind,
 )
 from sunshine.assessment.models import AssessmentRun, CountyAssessment, HouseholdAssessment, VillageAssessment
+from sunshine.core import bulk
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible
+from sunshine.core.signals import announce_change
 from sunshine.engine import vocabulary
 from sunshine.engine.assessment import assess_counties, assess_households, assess_villages
 from sunshine.engine.backend import DuckDBBackend
@@ -101,22 +105,23 @@ def run_assessment(*, actor: User | None, kind: str, year: int, division_code: s
     started = time.perf_counter()
     snap = snapshot.extract(kind, year=year, prefix=division.prefix)
     table = evaluate(kind, snap, params)
-    rows = table.to_pylist()
     with transaction.atomic():
         run = AssessmentRun.objects.create(
             kind=kind, year=year, division=division, standard=standard, standard_version=standard.version,
             parameters=params.to_dict(), overrides=params.changes_from(standard.params), official=official,
-            created_by=actor, counts=_counts(rows),
+            created_by=actor, counts=_counts(table),
         )
-        _store(kind, run, rows, snap)
+        _store(kind, run, table, snap)
         run.seconds = round(time.perf_counter() - started, 3)
         run.save(update_fields=["seconds"])
+        if official:  # the cockpit counts official runs only
+            announce_change(sender=AssessmentRun, year=year, source="assessment")
     return run
 
 
-def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
-    tally = Counter(r["result"] for r in rows)
-    return {"total": len(rows), **{result: tally.get(result, 0) for result in vocabulary.RESULTS}}
+def _counts(table: pa.Table) -> dict[str, int]:
+    tally = {c["values"]: c["counts"] for c in pc.value_counts(table.column("result")).to_pylist()}
+    return {"total": table.num_rows, **{result: tally.get(result, 0) for result in vocabulary.RESULTS}}
 
 
 def _criteria(row: dict[str, Any], codes: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
@@ -127,18 +132,32 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
-def _store(kind: Kind, run: AssessmentRun, rows: list[dict[str, Any]], snap: snapshot.RegistrySnapshot) -> None:
+def _store_households(run: AssessmentRun, table: pa.Table, snap: snapshot.RegistrySnapshot) -> None:
+    """One result per household, set-based: the engine's columns go column by column into one COPY (PostgreSQL)
+    or executemany (SQLite) through sunshine.core.bulk. A province stores 750,000 of them; a model instance and
+    bulk_create's per-value conversions each took longer than the engine's whole assessment."""
+    ids = snap.household_ids
+    households = [ids[number] for number in table.column("household_no").to_pylist()]
+    states = [table.column(vocabulary.HOUSEHOLD_CRITERIA[code]).to_pylist() for code in HOUSEHOLD_CRITERIA]
+    criteria: list[Any] = [dict(zip(HOUSEHOLD_CRITERIA, row, strict=True)) for row in zip(*states, strict=True)]
+    if connection.vendor != "postgresql":  # binary COPY takes the dict as jsonb; SQLite stores JSON text
+        criteria = [json.dumps(c) for c in criteria]
+    income = [_money(v) for v in table.column("per_capita_income").to_pylist()]
+    fields = ["run", "result", "household", "household_no", "criteria", "per_capita_income", "active_members",
+              "explanation"]
+    rows = zip(itertools.repeat(run.pk), table.column("result").to_pylist(), households,
+               table.column("household_no").to_pylist(), criteria, income, table.column("active_members").to_pylist(),
+               table.column("explanation").to_pylist(), strict=False)
+    bulk.insert(HouseholdAssessment, bulk.columns(HouseholdAssessment, fields), rows)
+
+
+def _store(kind: Kind, run: AssessmentRun, table: pa.Table, snap: snapshot.RegistrySnapshot) -> None:
     if kind == Kind.HOUSEHOLDS:
-        objects: list[Any] = [
-            HouseholdAssessment(
-                run=run, household_id=snap.household_ids[r["household_no"]], result=r["result"],
-                criteria=_criteria(r, HOUSEHOLD_CRITERIA, vocabulary.HOUSEHOLD_CRITERIA),
-                per_capita_income=_money(r["per_capita_income"]), active_members=r["active_members"],
-                explanation=r["explanation"],
-            ) for r in rows
-        ]
-        HouseholdAssessment.objects.bulk_create(objects, batch_size=BATCH)
-    elif kind == Kind.VILLAGES:
+        _store_households(run, table, snap)
+        return
+    rows = table.to_pylist()  # a province has a few thousand villages and a handful of key counties
+    objects: list[Any]
+    if kind == Kind.VILLAGES:
         objects = [
             VillageAssessment(
                 run=run, village_id=r["division_code"], result=r["result"],

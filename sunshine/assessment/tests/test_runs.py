@@ -177,10 +177,35 @@ def test_villages_and_counties(region, household_a, household_b, users):
 
 
 def test_a_failed_run_leaves_nothing_behind(household_a, users, monkeypatch):
-    def broken(*args, **kwargs):
+    from sunshine.core import bulk
+
+    insert = bulk.insert
+
+    def broken(*args, **kwargs):  # the results are written, then the disk fills up
+        insert(*args, **kwargs)
+        assert HouseholdAssessment.objects.exists()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(HouseholdAssessment.objects, "bulk_create", broken)
+    monkeypatch.setattr(bulk, "insert", broken)
     with pytest.raises(RuntimeError):
         run_assessment(actor=users["county"], kind="households", year=2020)
     assert not AssessmentRun.objects.exists()
+    assert not HouseholdAssessment.objects.exists()
+
+
+def test_a_runs_results_carry_the_household_number_and_are_listed_in_rank_then_number_order(
+        household_a, household_b, users):
+    """Issue 18: the list is read from the index (run, result rank, 户编号) of the result table itself; a reader who
+    sees the whole run gets it without a filter by each household's village, a village clerk only their village."""
+    run = run_assessment(actor=users["county"], kind="households", year=2020)
+    rows = list(selectors.scoped_results(users["analyst"], run))
+    assert len(rows) == 2
+    assert [r.household_no for r in rows] == [r.household.household_no for r in rows]
+    rank = {"fails": 0, "incomplete": 1}
+    assert [r.pk for r in rows] == [r.pk for r in sorted(rows, key=lambda r: (rank.get(r.result, 2), r.household_no))]
+    assert "ORDER BY" in str(selectors.scoped_results(users["analyst"], run).query)
+    assert "household_no\" ASC" in str(selectors.scoped_results(users["analyst"], run).query).replace(
+        '"registry_household"."household_no', "")
+    mine = list(selectors.scoped_results(users["clerk"], run))
+    assert [r.household_id for r in mine] == [household_a.household.pk]
+    assert not selectors.scoped_results(users["clerk_b"], run).filter(household=household_a.household).exists()
