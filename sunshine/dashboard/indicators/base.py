@@ -55,6 +55,7 @@ class Indicator:
     sources: frozenset[str] = field(default_factory=frozenset)  # apps whose changes call for a refresh
     description: str = ""
     headline: bool = False  # shown among the cockpit's headline figures
+    uses: tuple[str, ...] = ()  # prepared tables the statement reads (indicators.prepared), built once per refresh
 
 
 def table(model: type[models.Model]) -> str:
