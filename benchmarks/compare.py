@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/compare.py                  # 2.5M members, 50M department rows
     .venv/bin/python benchmarks/compare.py --scale 0.05     # a quick run (125,000 members, 2.5M rows)
+    .venv/bin/python benchmarks/compare.py --scale 0.02 --no-baseline --spark-master spark://127.0.0.1:7077
+                                                            # the same catalogue on a Spark cluster
+                                                            # (scripts/spark-cluster.sh start)
 
 The province (benchmarks/compare_data) is written as Parquet to --dir (default /tmp/sunshine-bench-compare)
 by a child process, and kept: a later run with the same --scale and --seed only times the engine. It has
@@ -20,6 +23,10 @@ compares the findings with the planted truth: a finding is (rule, ID), (rule, ho
 (rule, head's ID) for C-DIBAO-MISSING. Its peak memory is ru_maxrss after the engine. The same process then
 times a plain pandas implementation of C-DEAD and C-NOMED (read_parquet, boolean filters, merge) on the same
 files, checks it finds the same members, and prints the ratio to the engine's time for the rule.
+
+With --spark-master the engine process runs the catalogue with a SparkBackend on that cluster instead (the
+executors read the same prepared Parquet files by their paths; --threads and --memory-limit do not apply: the
+cluster's workers have their own cores and memory); the findings must score as DuckDB's do.
 
 Targets: the catalogue in under 10 minutes and 16 GB at full scale; precision and recall 1.0 on every rule
 (all rules of this run match on exact IDs). The machine is shared, so the load average is printed.
@@ -40,6 +47,7 @@ from catalogue_bench import Catalogue, peak_mb
 from catalogue_bench import main as catalogue_main
 
 ROOT = Path(__file__).resolve().parent.parent
+SPARK_MASTER_ENV = "SUNSHINE_BENCH_SPARK_MASTER"  # --spark-master, handed to the engine child process
 TARGET_SECONDS, TARGET_MB = 600.0, 16 * 1024
 BENCH_KEY = b"sunshine-benchmark-id-hash-key"  # the installation's SUNSHINE_ID_HASH_KEY in the app
 KEY_OF = {"C-HOUSING": "household_no"}  # otherwise id_number (the head's for C-DIBAO-MISSING)
@@ -160,12 +168,23 @@ def _resolved(findings, prepared: Path):  # noqa: ANN001, ANN202 - pyarrow Table
     return resolve_ids(findings, members, heads)
 
 
+def _backend(threads: int, memory_limit: str, spill: Path):  # noqa: ANN202 - a DuckDB or Spark backend
+    """DuckDB with all threads and a spill directory, or a SparkBackend on --spark-master."""
+    master = os.environ.get(SPARK_MASTER_ENV)
+    if master:
+        from sunshine.engine.spark import SparkBackend, session
+
+        return SparkBackend(session(master))
+    from sunshine.engine.backend import DuckDBBackend
+
+    return DuckDBBackend(threads=threads, memory_limit=memory_limit, temp_directory=str(spill))
+
+
 def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bool) -> dict:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from compare_data import FULL_ROWS, YEAR
 
-    from sunshine.engine.backend import DuckDBBackend
     from sunshine.engine.comparison.catalogue import RULES
     from sunshine.engine.comparison.run import run_comparison
     from sunshine.policy.parameters import StandardParameters
@@ -184,7 +203,7 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
     spill = directory / "duckdb-tmp"
     spill.mkdir(exist_ok=True)
     started = time.perf_counter()
-    with DuckDBBackend(threads=threads, memory_limit=memory_limit, temp_directory=str(spill)) as backend:
+    with _backend(threads, memory_limit, spill) as backend:
         backend.register("people", prepared / "people.parquet")
         for name in FULL_ROWS:
             backend.register(f"ds_{name}", prepared / f"ds_{name}.parquet")
@@ -199,6 +218,7 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
         "rules": per_rule, "missing_rules": [c for c in RULES if c not in per_rule], "scores": scores,
         "engine_seconds": engine_seconds, "engine_peak_mb": engine_peak, "people": people_rows,
         "department_rows": sum(rows.values()), "threads": threads, "memory_limit": memory_limit,
+        "spark_master": os.environ.get(SPARK_MASTER_ENV) or None,
         "load_before": load_before, "load_after_engine": load_after_engine,
     }
     if baseline:
@@ -215,8 +235,9 @@ def _engine_child(directory: Path, threads: int, memory_limit: str, baseline: bo
 
 def _print(manifest: dict, r: dict, args: argparse.Namespace) -> list[str]:
     gb = 1024
-    print(f"comparison catalogue benchmark · {os.cpu_count()} CPUs · DuckDB threads {r['threads']}, memory_limit "
-          f"{r['memory_limit']} · scale {args.scale} · seed {args.seed}")
+    engine = (f"Spark cluster {r['spark_master']}" if r.get("spark_master") else
+              f"DuckDB threads {r['threads']}, memory_limit {r['memory_limit']}")
+    print(f"comparison catalogue benchmark · {os.cpu_count()} CPUs · {engine} · scale {args.scale} · seed {args.seed}")
     how = "reused from" if manifest["reused"] else f"generated in {manifest['seconds']} s (peak " \
         f"{manifest['peak_mb'] / gb:.1f} GB) into"
     print(f"province: {r['people']:,} registry members ({manifest['households']:,} households), "
@@ -280,6 +301,13 @@ CATALOGUE = Catalogue(script=Path(__file__).resolve(), doc=__doc__ or "",
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--spark-master" in argv:  # the engine child inherits it through the environment
+        at = argv.index("--spark-master")
+        if at + 1 >= len(argv):
+            raise SystemExit("--spark-master needs a URL, e.g. spark://127.0.0.1:7077")
+        os.environ[SPARK_MASTER_ENV] = argv[at + 1]
+        del argv[at:at + 2]
     return catalogue_main(CATALOGUE, argv)
 
 

@@ -99,6 +99,9 @@ class ComparisonRun(JobProcess):
     min_probability = models.FloatField(_("概率匹配阈值"), null=True, blank=True)
     snapshot_path = models.CharField(max_length=500, blank=True)  # the frozen registry snapshot, under DATA_DIR
     rerun_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # An incremental run (sunshine.comparison.runs.incremental): the earlier run it recomputed from.
+    base_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("增量比对基准批次"))
     status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
                               db_index=True)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)

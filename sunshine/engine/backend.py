@@ -39,6 +39,8 @@ class DuckDBBackend:
             self.connection.register(name, source)
             return
         path = str(source)
+        # An Arrow table registered under this name earlier is a temporary view that would hide the new one.
+        self.connection.unregister(name)
         self.connection.execute(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({string_literal(path)})"
         )

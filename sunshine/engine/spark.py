@@ -2,9 +2,12 @@
 same interface as DuckDBBackend — tables in as Arrow or Parquet, Arrow out.
 
 ``session(master)`` builds (or returns the running) SparkSession configured for the engine and for Splink's
-Spark backend, which shares it: the similarity UDF jar, few shuffle partitions, UTC, no UI, a checkpoint
+Spark backend, which shares it: the similarity UDF jar, few shuffle partitions on one machine, UTC, no UI, a checkpoint
 directory, quiet logs. ``local_session()`` is the local-mode session the tests use; a cluster master URL
-(spark://host:7077) works the same way through ``session``. A session already running in the process is
+(spark://host:7077, e.g. scripts/spark-cluster.sh) works the same way through ``session``: the snapshot is
+registered by its Parquet paths, which the executors read themselves (a local path on one machine; a shared
+filesystem or object store across machines, docs/scale.md), and Arrow tables in memory go to the executors
+through the driver (createDataFrame). A session already running in the process is
 reused (getOrCreate: static settings such as spark.jars are those it started with). Closing a SparkBackend
 drops its views and leaves the shared session running.
 """
@@ -13,11 +16,13 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -29,22 +34,41 @@ if TYPE_CHECKING:
 Source = pa.Table | Path | str
 
 APP_NAME = "sunshine"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def on_this_machine(master: str) -> bool:
+    """Local mode, or a cluster whose master listens on the loopback address (scripts/spark-cluster.sh)."""
+    host = urlsplit(master).hostname if "://" in master else None
+    return master.startswith("local") or host in LOOPBACK
 
 
 def session(master: str) -> SparkSession:
-    """A SparkSession on ``master`` (local[N] or a cluster URL), configured for the engine and Splink."""
-    if master.startswith("local"):
-        # On one machine Spark would otherwise bind to the external address; a cluster's executors must
-        # reach the driver, so there the operator's setting (or Spark's choice) stands.
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    """A SparkSession on ``master`` (local[N] or a cluster URL such as spark://127.0.0.1:7077), configured for
+    the engine and Splink. On a cluster the executors read the snapshot's Parquet files by their paths (on
+    this machine a local path; elsewhere a shared filesystem or object store, docs/scale.md) and receive the
+    similarity jar from the driver through spark.jars."""
     from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName(APP_NAME)
+    if on_this_machine(master):
+        # On one machine Spark would otherwise bind to the external address; a remote cluster's executors
+        # must reach the driver, so there the operator's setting (or Spark's choice) stands. The executors of
+        # a loopback cluster run the driver's own interpreter, with the same packages.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
+        # Every executor is on this host and reads the same files: waiting up to 3 s per task for the
+        # executor that holds a task's input (Spark's default) only idles the other one.
+        builder = builder.config("spark.locality.wait", "0s")
+        # Few shuffle partitions suit one machine's cores; a real cluster keeps its own setting
+        # (spark-defaults.conf or PYSPARK_SUBMIT_ARGS, docs/scale.md).
+        builder = builder.config("spark.sql.shuffle.partitions", "4")
     from splink.backends.spark import similarity_jar_location
 
     spark = (
-        SparkSession.builder.master(master).appName(APP_NAME)
+        builder
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.jars", similarity_jar_location())
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -57,8 +81,10 @@ def session(master: str) -> SparkSession:
 
 @functools.cache
 def _checkpoint_dir() -> str:
-    """One directory per process (Splink checkpoints intermediate tables on Spark)."""
-    return tempfile.mkdtemp(prefix="sunshine-spark-checkpoints-")
+    """Where Splink writes its intermediate tables on Spark: SUNSHINE_SPARK_CHECKPOINT_DIR when set (on a
+    cluster of several machines it must be storage every executor sees, e.g. hdfs://… or s3a://…), else one
+    local directory per process (enough in local mode and on a cluster of this one machine)."""
+    return os.environ.get("SUNSHINE_SPARK_CHECKPOINT_DIR") or tempfile.mkdtemp(prefix="sunshine-spark-checkpoints-")
 
 
 def local_session(master: str = "local[2]") -> SparkSession:

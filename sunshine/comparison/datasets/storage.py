@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import queue
 import threading
@@ -21,11 +22,12 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from sunshine.comparison.datasets.sealing import seal, stored_schema
+from sunshine.comparison.datasets.sealing import is_current, seal, stored_schema
 from sunshine.comparison.models import DatasetLoad
 from sunshine.core.models import User
 from sunshine.engine.comparison.datasets import arrow_schema
 
+logger = logging.getLogger(__name__)
 DIRECTORY = "datasets"
 COMMIT_ATTEMPTS = 10
 ROW_GROUP_ROWS = 1 << 20
@@ -156,8 +158,34 @@ def commit(d: ParquetDraft, *, actor: User | None, as_of: dt.date | None = None,
                 with contextlib.suppress(OSError):
                     os.replace(moved, d.path)  # the draft is then discarded by its owner
             raise
+        write_sidecars(load)
         return load
     raise RuntimeError(f"could not commit a load of {d.name} after {COMMIT_ATTEMPTS} attempts")
+
+
+def write_sidecars(load: DatasetLoad) -> bool:
+    """Beside a new load's file, what makes an incremental comparison cost the change
+    (sunshine.engine.comparison.versions): its keys and rows files and its diff against the previous version
+    when that one is sealed under the current key (an older file's hashes are computed afresh by every run, so
+    a diff of its stored ones would name other keys). Best effort: without them a run diffs the versions
+    itself; a failure here never undoes the load. Setting SUNSHINE_DATASET_SIDECARS = False turns it off."""
+    if not getattr(settings, "SUNSHINE_DATASET_SIDECARS", True):
+        return False
+    from sunshine.engine.comparison.versions import Sidecars, prepare
+
+    path = load_path(load)
+    previous = (DatasetLoad.objects.filter(dataset=load.dataset, version__lt=load.version)
+                .order_by("-version").first())
+    before = load_path(previous) if previous is not None else None
+    if before is not None and not (before.is_file() and is_current(before, hashed=previous.hashed)):
+        before = None
+    try:
+        prepare(path, stamp=file_sha256(path), previous=before)
+    except Exception:  # noqa: BLE001 - the load stands; the run falls back to diffing
+        logger.exception("sidecars of %s not written", path)
+        Sidecars.of(path).remove()
+        return False
+    return True
 
 
 def store_table(name: str, table: pa.Table, *, actor: User | None, as_of: dt.date | None = None,

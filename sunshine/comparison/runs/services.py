@@ -36,6 +36,7 @@ from sunshine.core.faults import fault_point
 from sunshine.core.ids import mask_text
 from sunshine.core.models import Division, User
 from sunshine.core.scope import division_visible, run_division
+from sunshine.core.signals import announce_change
 from sunshine.engine.comparison.catalogue import RULES
 from sunshine.engine.comparison.datasets import DATASETS
 from sunshine.policy.parameters import StandardParameters
@@ -263,8 +264,13 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
         loads = list(run.loads.order_by("dataset"))
         session = compute.spark_session() if run.engine == Engine.SPARK else None
         snap = _freeze(run, loads, report, session)
-        table, seconds_by_rule = compute.evaluate(snap, engine=run.engine, rules=run.rules,
-                                                  parameters=run.parameters, progress=report, session=session)
+        if run.base_run_id:  # an incremental run: recompute from its base (sunshine.comparison.runs.incremental)
+            from sunshine.comparison.runs import incremental
+
+            table, seconds_by_rule = incremental.evaluate(run, snap, progress=report, session=session)
+        else:
+            table, seconds_by_rule = compute.evaluate(snap, engine=run.engine, rules=run.rules,
+                                                      parameters=run.parameters, progress=report, session=session)
         pq.write_table(table, findings_path(run))
         report(90, "保存比对结果")
         fault_point("compare.before_store")
@@ -280,6 +286,7 @@ def execute_run(run: ComparisonRun, *, progress: Progress | None = None) -> Comp
             run.message = (f"共 {counts['total']} 条比对发现:新发现 {counts['new']} 条,"
                            f"再次发现 {counts['recurring']} 条")
             run.save(update_fields=["counts", "status", "progress", "stage", "finished_at", "seconds", "message"])
+            announce_change(sender=ComparisonRun, year=run.year, source="comparison")
         fault_point("compare.after_store")
     except (snapshot.SnapshotChanged, ValidationError, PermissionDenied) as exc:
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

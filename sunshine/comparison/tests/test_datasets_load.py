@@ -49,8 +49,24 @@ def claims(n: int = 6) -> list[list[object]]:
 
 
 def stored_files(data_dir) -> list[str]:
+    """The loads' files, without what each keeps beside it for incremental comparison (versions.Sidecars)."""
     root = data_dir / "datasets"
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    sidecars = (".keys.parquet", ".diff.parquet", ".rows.arrow")
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not p.name.endswith(sidecars)) if root.exists() else []
+
+
+def test_a_load_keeps_its_keys_rows_and_diff_beside_it(users, tmp_path, data_dir):
+    path = s.write_csv(tmp_path / "d.csv", ["身份证号", "姓名", "死亡日期"], [[new_id(), "张三", "2020-01-01"]])
+    load_dataset("deaths", path, actor=users["county"])
+    more = s.write_csv(tmp_path / "e.csv", ["身份证号", "姓名", "死亡日期"],
+                       [[new_id(), "张三", "2020-01-01"], [new_id(), "李四", "2020-02-01"]])
+    load_dataset("deaths", more, actor=users["county"])
+    root = data_dir / "datasets" / "deaths"
+    beside = sorted(p.name for p in root.iterdir() if p.name.endswith((".keys.parquet", ".diff.parquet",
+                                                                        ".rows.arrow")))
+    assert beside == ["v1.keys.parquet", "v1.rows.arrow", "v2.diff.parquet", "v2.keys.parquet", "v2.rows.arrow"]
+    assert pq.read_table(root / "v2.diff.parquet").num_rows == 2   # both rows have other IDs
 
 
 def test_every_format_loads_to_the_same_parquet(users, tmp_path):
