@@ -4,7 +4,8 @@ that the docs cannot drift from what the importers accept and the engine decides
 Sources: the registry file columns (sunshine.registry.transfer.columns), the department datasets
 (sunshine.engine.comparison.datasets), every choice set (the apps' choices modules), the policy standard's
 parameters (sunshine.policy.parameters) and the rule catalogues (assessment criteria, comparison rules, monitoring
-warnings and signals), and the keys of the command-line output files (the export modules' HEADERS).
+warnings and signals), the keys of the command-line output files (the export modules' HEADERS) and the cockpit's
+indicator catalogue (sunshine.dashboard.indicators).
 ``sunshine docs`` writes the files; tests/test_reference_docs.py checks that the committed files equal a fresh
 rendering."""
 
@@ -226,6 +227,32 @@ def outputs() -> str:
     return "".join(out)
 
 
+def indicators() -> str:
+    """The cockpit's indicator catalogue (sunshine.dashboard.indicators): one table per section."""
+    from sunshine.dashboard.choices import Section
+    from sunshine.dashboard.indicators import by_section
+
+    kinds = {"count": "计数", "sum": "金额合计(元)", "share": "比例(分子/分母)"}
+    directions = {"up": "越高越好", "down": "越低越好", "": "—"}
+    parts = [HEADER, "# 统计指标\n\n",
+             "驾驶舱、标准报表和 `/api/indicators` 的指标,按区划和年度预先汇总(`sunshine indicators refresh`)。"
+             "“分组”是指标的细分键;目标值为政策标准参数时见 [policy-parameters.md](policy-parameters.md)。\n\n"]
+    sections = by_section()
+    for value, label in Section.choices:
+        rows = []
+        for i in sections.get(value, []):
+            target = i.target
+            target_text = ("" if target is None else f"`{target.parameter}`" if target.parameter
+                           else _default_text(target.value))
+            keys = "、".join(f"`{k}` {v}" for k, v in (i.keys or {}).items())
+            rows.append((f"`{i.code}`", str(i.name), str(i.unit), kinds.get(str(i.kind), str(i.kind)),
+                         directions.get(str(i.direction), ""), target_text, keys, str(i.description)))
+        if rows:
+            parts += [f"## {label}\n\n", _table(("代码", "名称", "单位", "类型", "方向", "目标", "分组", "说明"), rows),
+                      "\n"]
+    return "".join(parts)
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "registry-files.md": registry_files,
     "funds-files.md": funds_files,
@@ -234,6 +261,7 @@ PAGES: dict[str, Callable[[], str]] = {
     "policy-parameters.md": policy_parameters,
     "rules.md": rules,
     "outputs.md": outputs,
+    "indicators.md": indicators,
 }
 
 
