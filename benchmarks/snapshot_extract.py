@@ -12,7 +12,7 @@ in four ways, each timed with its peak resident memory above what the process he
 
   orm rows     Django's ``values_list`` rows (model field converters, a Python tuple per row), then Arrow
   cursor       the raw DB-API cursor fetched in chunks into Arrow (the reader used inside a transaction)
-  adbc         ADBC straight into Arrow (the reader used in autocommit), cast to the engine's schema
+  auto         the reader used in autocommit: ADBC straight into Arrow on PostgreSQL, the cursor on SQLite
   cached       the year's snapshot: the first call extracts and writes Parquet, the second reads it back
 
 and the comparison's ID facts (every ID decrypted in memory), which a run with C-ID over the whole registry

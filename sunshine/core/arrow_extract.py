@@ -2,12 +2,14 @@
 
 Two readers, chosen per query by ``reader_for`` (the choice is explicit and tested):
 
-- ``adbc``: a second, read-only connection through ADBC (adbc-driver-postgresql / adbc-driver-sqlite) that hands
-  back Arrow columns built in C, with no Python object per value (on this machine 3.5M SQLite rows: 38 s with
-  ``fetchall``, 10.5 s with ADBC). A second connection sees committed data only, so it is used only when the
-  Django connection is in autocommit (not inside ``transaction.atomic``, and so never inside a test wrapped in a
-  transaction, whose rows are uncommitted), and never for an in-memory SQLite database, which no other
-  connection can open.
+- ``adbc``: on PostgreSQL, a second, read-only connection through adbc-driver-postgresql that hands back Arrow
+  columns built in C, with no Python object per value. A second connection sees committed data only, so it is
+  used only when the Django connection is in autocommit (not inside ``transaction.atomic``, and so never inside a
+  test wrapped in a transaction, whose rows are uncommitted).
+  Not on SQLite: adbc-driver-sqlite carries its own copy of the SQLite library, and in WAL mode a connection of
+  that copy, opened in the same process, does not see what Python's sqlite3 committed (measured: a row inserted
+  and committed through Django, then counted through ADBC, was missing; in a new process it was there). The
+  demo's funds check found nothing that way, so SQLite always reads through the cursor.
 - ``cursor``: the Django connection's own DB-API cursor, fetched in chunks and converted column by column. Slower,
   but it sees what this connection sees.
 
@@ -19,8 +21,6 @@ encrypted column (sunshine.core.encrypted_fields) is decrypted in memory."""
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,11 +45,6 @@ _LIBPQ_OPTIONS = frozenset({"options", "sslmode", "sslrootcert", "sslcert", "ssl
 
 # Which reader --------------------------------------------------------------------------------------------------
 
-def _in_memory(settings_dict: dict[str, Any]) -> bool:
-    name = str(settings_dict.get("NAME") or "")
-    return name in ("", ":memory:") or "mode=memory" in name
-
-
 def reader_for(using: str = "default") -> tuple[str, str]:
     """("adbc" or "cursor", why) for a query on ``using`` now."""
     connection = connections[using]
@@ -59,17 +54,9 @@ def reader_for(using: str = "default") -> tuple[str, str]:
     if connection.in_atomic_block:
         return "cursor", "inside a transaction: another connection would not see its uncommitted rows"
     if connection.vendor == "sqlite":
-        if _in_memory(connection.settings_dict):
-            return "cursor", "in-memory SQLite database: no other connection can open it"
-        module = "adbc_driver_sqlite"
-    elif connection.vendor == "postgresql":
-        module = "adbc_driver_postgresql"
-    else:
+        return "cursor", "SQLite: ADBC's own SQLite copy would not see this process's commits (WAL)"
+    if connection.vendor != "postgresql":
         return "cursor", f"no ADBC driver for {connection.vendor}"
-    try:
-        __import__(f"{module}.dbapi")
-    except ImportError:
-        return "cursor", f"{module} is not installed"
     return "adbc", "autocommit: committed data is all there is"
 
 
@@ -93,42 +80,6 @@ def postgresql_uri(settings_dict: dict[str, Any]) -> str:
 
 # The ADBC reader -----------------------------------------------------------------------------------------------
 
-def _sqlite_param(value: Any) -> Any:
-    # ADBC binds Arrow values: give it what Django's SQLite backend would store.
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
-
-
-def _sqlite_wrapped(sql: str, schema: pa.Schema, text: Sequence[bool]) -> str:
-    """SQLite's ADBC driver types each column by its first rows, so a column NULL there and text further on
-    fails. Text-like columns are therefore read as COALESCE(x, ''), which the conversion reads as NULL again."""
-    names = [f"c{i}" for i in range(len(schema))]
-    outer = ", ".join(f"COALESCE({n}, '')" if is_text else n for n, is_text in zip(names, text, strict=True))
-    return f"WITH _q({', '.join(names)}) AS ({sql}) SELECT {outer} FROM _q"  # noqa: S608 - our own SQL
-
-
-def sqlite_arrow(path: str, sql: str, params: Sequence[Any], schema: pa.Schema, text: Sequence[bool]) -> pa.Table:
-    """Run Django-style SQL on the SQLite file ``path`` through ADBC; columns named c0, c1, … (see _sqlite_wrapped)."""
-    import adbc_driver_sqlite.dbapi as driver
-    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
-
-    statement = _sqlite_wrapped(FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%"), schema, text)
-    bind = tuple(_sqlite_param(p) for p in params)
-    with driver.connect(path) as con, con.cursor() as cur:
-        if bind:
-            cur.execute(statement, bind)
-        else:
-            cur.execute(statement)
-        return cur.fetch_arrow_table()
-
-
 def postgresql_arrow(uri: str, statement: str) -> pa.Table:
     """Run a complete statement (its values inlined) on PostgreSQL through ADBC."""
     import adbc_driver_postgresql.dbapi as driver
@@ -138,13 +89,11 @@ def postgresql_arrow(uri: str, statement: str) -> pa.Table:
         return cur.fetch_arrow_table()
 
 
-def _adbc_table(using: str, sql: str, params: Sequence[Any], schema: pa.Schema, text: Sequence[bool]) -> pa.Table:
+def _adbc_table(using: str, sql: str, params: Sequence[Any]) -> pa.Table:
     connection = connections[using]
     connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        # Literal values, quoted by psycopg as it would bind them.
-        return postgresql_arrow(postgresql_uri(connection.settings_dict), connection.ops.compose_sql(sql, list(params)))
-    return sqlite_arrow(str(connection.settings_dict["NAME"]), sql, params, schema, text)
+    # Literal values, quoted by psycopg as it would bind them.
+    return postgresql_arrow(postgresql_uri(connection.settings_dict), connection.ops.compose_sql(sql, list(params)))
 
 
 def _to_type(column: pa.ChunkedArray, type_: pa.DataType, encrypted: bool) -> pa.Array | pa.ChunkedArray:
@@ -218,8 +167,7 @@ def fetch_sql(sql: str, params: Sequence[Any], schema: pa.Schema, *, using: str 
     encrypted = list(encrypted or [False] * len(schema))
     kind = reader or reader_for(using)[0]
     if kind == "adbc":
-        text = [f.type in (pa.string(), pa.date32()) or enc for f, enc in zip(schema, encrypted, strict=True)]
-        return _from_adbc(_adbc_table(using, sql, params, schema, text), schema, encrypted)
+        return _from_adbc(_adbc_table(using, sql, params), schema, encrypted)
     return _cursor_table(using, sql, params, schema, encrypted)
 
 

@@ -140,6 +140,10 @@ def test_a_rerun_leaves_nothing_of_the_previous_demo(settings, tmp_path: Path) -
     assert MonitoringRun.objects.count() == 1
     assert ComparisonRun.objects.filter(kind="comparison").count() == 1
     assert ComparisonRun.objects.filter(kind="funds").count() == 1  # the demo's funds check (sunshine.demo.funds)
+    from sunshine.comparison.models import Finding
+
+    # …which finds the planted problems (it once read the tables through a connection that missed them)
+    assert Finding.objects.filter(first_run__kind="funds").count() >= 10
     assert AssessmentRun.objects.filter(official=True).count() == 1
     assert SampleDraw.objects.count() == 1
     # The same demo again: the same numbers, nothing left over from the first.
