@@ -32,7 +32,8 @@ def test_clerk_home_shows_the_to_do_and_each_item_opens(page: Page, live_server,
     login(page, live_server, "clerk_a")
     todo = page.get_by_test_id("todo")
     expect(todo).to_be_visible()
-    # The to-do comes before the counts of the clerk's village.
+    # The to-do comes before the counts of the clerk's village (the to-do is parsed first: wait for the rest).
+    expect(page.get_by_test_id("total")).to_be_visible()
     assert page.evaluate("""() => {
         const todo = document.querySelector('[data-testid=todo]');
         const total = document.querySelector('[data-testid=total]');
