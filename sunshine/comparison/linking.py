@@ -24,7 +24,6 @@ from django.utils import timezone
 from sunshine.comparison.choices import FindingStatus, RunKind
 from sunshine.comparison.models import ComparisonRun, Finding, FindingEvent, FindingOccurrence
 from sunshine.core import bulk
-from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField
 
 BATCH = 1000
 RAISED, RECURRED = "raised", "recurred"
@@ -68,7 +67,7 @@ def raise_findings(run: ComparisonRun, candidates: Sequence[Finding], *, verific
         finding.first_run = finding.last_run = run
         finding.previous_id = reopened.get(fp)
         created.append(finding)
-    insert_findings(created)
+    bulk.insert_objects(Finding, created)  # set-based: a province's run raises some 150,000
     new_ids = dict(Finding.objects.filter(first_run=run).values_list("fingerprint", "pk"))
 
     occurrences = [(run.pk, pk, fp in reopened) for fp, pk in new_ids.items()]
@@ -91,23 +90,6 @@ def raise_findings(run: ComparisonRun, candidates: Sequence[Finding], *, verific
         "by_county": dict(sorted(Counter(f.division_id[:6] + "000000" for f in candidates).items())),
         "new": len(created) - len(reopened), "recurring": len(linked) + len(reopened), "reopened": len(reopened),
     }
-
-
-def insert_findings(findings: Sequence[Finding]) -> None:
-    """INSERT unsaved findings set-based (sunshine.core.bulk: COPY on PostgreSQL, executemany on SQLite), each
-    value as the ORM would save it (pre_save stamps created_at/updated_at; get_db_prep_save encrypts the evidence).
-    The ID number goes in plain: bulk.insert encrypts it and adds its keyed hash. A province's run raises some
-    150,000 findings, and bulk_create's statements (39 rows each within SQLite's 999 parameters) were most of the
-    time its store took."""
-    if not findings:
-        return
-    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key and not isinstance(f, KeyedHashField)]
-    plain = {f.attname for f in fields if isinstance(f, EncryptedCharField)}
-    rows = []
-    for finding in findings:
-        rows.append(tuple(getattr(finding, f.attname) if f.attname in plain
-                          else f.get_db_prep_save(f.pre_save(finding, True), connection) for f in fields))
-    bulk.insert(Finding, [f.column for f in fields], rows)
 
 
 def _raised_note(name: str, run: ComparisonRun, previous: int | None) -> str:

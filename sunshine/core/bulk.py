@@ -23,7 +23,7 @@ from django.db import connection, models
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
-from sunshine.core.encrypted_fields import seal_rows
+from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField, seal_rows
 
 UPDATE_BATCH = 1000  # rows per UPDATE … FROM (VALUES …) statement on PostgreSQL
 
@@ -180,6 +180,21 @@ def insert(model: type[models.Model], column_names: Sequence[str], rows: Iterabl
             return
         marks = ", ".join(["%s"] * len(column_names))
         cur.executemany(f"INSERT INTO {table(model)} ({cols}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
+def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """INSERT unsaved model instances set-based, each value as the ORM would save it (``pre_save`` stamps
+    auto_now fields; ``get_db_prep_save`` encrypts JSON evidence and adapts JSON). An encrypted ID number goes in
+    plain: ``insert`` seals it and adds its keyed hash. For the thousands of findings and warnings a province's run
+    raises: bulk_create's statements (39 rows of a 25-column table within SQLite's 999 parameters) and a
+    conversion per value were most of the time those runs took to store. No signals are sent (no history rows)."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not isinstance(f, KeyedHashField)]
+    plain = {f.attname for f in fields if isinstance(f, EncryptedCharField)}
+    rows = [tuple(getattr(obj, f.attname) if f.attname in plain
+                  else f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objects]
+    insert(model, [f.column for f in fields], rows)
 
 
 def update(model: type[models.Model], column_names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:

@@ -37,6 +37,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from sunshine.comparison.models import Finding
+from sunshine.core import bulk
 from sunshine.core.models import Division, User
 from sunshine.monitoring.choices import OPEN_STATUSES, EscalationLevel, MonitoredSource, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, MonitoredHousehold, MonitoringRun, WarningEvent
@@ -90,18 +91,18 @@ def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
         yield items[i:i + size]
 
 
-def _existing(model: Any, field_name: str, keys: set[Any]) -> set[Any]:
-    found: set[Any] = set()
-    for chunk in _chunks(sorted(keys)):
-        found.update(model.objects.filter(**{f"{field_name}__in": chunk}).values_list(field_name, flat=True))
-    return found
+def _existing(model: Any, field_name: str, keys: set[Any], kind: str = "text") -> set[Any]:
+    if not keys:
+        return set()
+    return set(model.objects.filter(**{f"{field_name}__in": bulk.any_of(sorted(keys), kind)})
+               .values_list(field_name, flat=True))
 
 
 def _earlier(signatures: list[str]) -> dict[str, tuple[int, str]]:
-    """signature → (pk, status) of the newest warning that has it."""
+    """signature → (pk, status) of the newest warning that has it (one query: the list is one parameter)."""
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(signatures):
-        for pk, sig, status in (EarlyWarning.objects.filter(signature__in=chunk).order_by("pk")
+    if signatures:
+        for pk, sig, status in (EarlyWarning.objects.filter(signature__in=bulk.any_of(signatures)).order_by("pk")
                                 .values_list("pk", "signature", "status")):
             found[sig] = (pk, status)
     return found
@@ -245,7 +246,8 @@ def store_warnings(run: MonitoringRun, table: pa.Table, *, verification_days: in
                                                if sig not in earlier]))
     fresh = [(row, sig) for row, sig in zip(rows, prints, strict=True) if sig not in earlier]
     outside, made = outside_households([row for row, _ in fresh], run, actor, divisions)
-    households = _existing(Household, "pk", {r["household_key"] for r, _ in fresh if r["subject"] == REGISTERED})
+    households = _existing(Household, "pk", {r["household_key"] for r, _ in fresh if r["subject"] == REGISTERED},
+                           "int")
     cadres = assigned_cadres(sorted(households))
     deadline = (today or timezone.localdate()) + dt.timedelta(days=int(verification_days))
 
@@ -266,15 +268,16 @@ def store_warnings(run: MonitoringRun, table: pa.Table, *, verification_days: in
             explanation=row["explanation"], signature=sig, status=WarningStatus.PENDING, deadline=deadline,
             escalation=EscalationLevel.VILLAGE, assigned_to_id=cadres.get(household_id), first_run=run, last_run=run,
         ))
-    EarlyWarning.objects.bulk_create(created, batch_size=BATCH)
+    # Set-based (COPY on PostgreSQL): a province's run raises tens of thousands of warnings.
+    bulk.insert_objects(EarlyWarning, created)
     new_ids = list(EarlyWarning.objects.filter(first_run=run).values_list("pk", flat=True))
-    WarningEvent.objects.bulk_create(
-        [WarningEvent(warning_id=pk, user=actor, action=RAISED, to_status=WarningStatus.PENDING, run=run,
-                      note=f"监测批次 #{run.pk} 预警") for pk in new_ids], batch_size=BATCH)
+    bulk.insert_objects(WarningEvent, [
+        WarningEvent(warning_id=pk, user=actor, action=RAISED, to_status=WarningStatus.PENDING, run=run,
+                     note=f"监测批次 #{run.pk} 预警") for pk in new_ids])
     still_open = sorted(pk for pk, status in earlier.values() if status in OPEN_STATUSES)
-    now = timezone.now()
-    for chunk in _chunks(still_open):
-        EarlyWarning.objects.filter(pk__in=chunk, last_run_id__lt=run.pk).update(last_run=run, updated_at=now)
+    if still_open:
+        EarlyWarning.objects.filter(pk__in=bulk.any_of(still_open, "int"), last_run_id__lt=run.pk).update(
+            last_run=run, updated_at=timezone.now())
 
     by_code = Counter(code for row in rows for code in row["codes"])
     counts = {"total": len(rows), "by_code": dict(sorted(by_code.items())), "new": len(created),

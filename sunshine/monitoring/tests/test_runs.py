@@ -30,7 +30,13 @@ def exited(actor, *, wage: str, village: str = f.VILLAGE_A, head_name: str = "�
                             status=c.HouseholdStatus.EXITED, exit_year=2020, wage_income=Decimal(wage))
 
 
-def test_exited_household_with_low_income_is_warned_once(users):
+def _refuse(*args, **kwargs):
+    raise AssertionError("bulk_create: warnings and their events are written set-based (sunshine.core.bulk)")
+
+
+def test_exited_household_with_low_income_is_warned_once(users, monkeypatch):
+    for model in (EarlyWarning, WarningEvent):  # issue 18: a province's run raises tens of thousands
+        monkeypatch.setattr(model.objects, "bulk_create", _refuse)
     county = users["county"]
     low = exited(county, wage="1000")       # 5600 元 < 9000, and down by two thirds
     exited(county, wage="12000", head_name="稳定户主")  # 16600 元: no warning
@@ -46,6 +52,8 @@ def test_exited_household_with_low_income_is_warned_once(users):
     assert warning.division_id == f.VILLAGE_A and warning.assigned_to is None
     assert (warning.first_run, warning.last_run) == (run, run)
     assert list(warning.events.values_list("action", flat=True)) == ["raised"]
+    assert warning.created_at is not None and warning.events.get().at is not None
+    assert warning.events.get().user == county and warning.events.get().run == run
     assert run.counts == {"total": 1, "by_code": {"M-UNSTABLE": 1}, "new": 1, "repeated": 0,
                           "outside_households": 0}
     assert run.standard_version == "js-2018-2020-v1" and run.parameters["verification_days"] == 15
