@@ -20,7 +20,22 @@ def scope_q(reader: User, division_field: str) -> Q:
     prefix = reader.scope_prefix if reader.is_authenticated and reader.is_active else None
     if prefix is None:
         return Q(pk__in=[])
-    return Q(**{f"{division_field}__startswith": prefix})
+    within = Q(**{f"{division_field}__startswith": prefix})
+    upper = prefix_upper_bound(prefix)
+    if upper is None:
+        return within
+    # The same rows as a range as well: SQLite cannot search an index for LIKE 'prefix%' (its LIKE ignores case,
+    # the indexes are case-sensitive), so a village clerk's list scanned every row of the province; with the range
+    # it searches the division index on both databases. The LIKE stays: it is what decides what is visible.
+    return within & Q(**{f"{division_field}__gte": prefix, f"{division_field}__lt": upper})
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The least string above every code starting with the digits ``prefix`` ("320205" → "320206", "3209" →
+    "3210"); None for an empty or non-digit prefix, or all nines."""
+    if not prefix.isdigit() or set(prefix) == {"9"}:
+        return None
+    return str(int(prefix) + 1).zfill(len(prefix))
 
 
 def in_scope(queryset: QuerySet[M], reader: User, division_field: str) -> QuerySet[M]:
