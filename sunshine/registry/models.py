@@ -25,6 +25,14 @@ def per_capita_income(total: Decimal | None, active_members: int) -> Decimal | N
     return (total / active_members).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
+def registry_history(*unindexed: str) -> HistoricalRecords:
+    """The change history of a registry table. A province imports millions of rows a year, each with a history
+    row, so the history tables carry only the indexes that the history pages read by (the original id, the
+    household and household year) and no database constraint on the acting user: that constraint was a check per
+    history row at commit (millions), and users are never deleted but deactivated (the ORM still sets NULL)."""
+    return HistoricalRecords(user_db_constraint=False, no_db_index=list(unindexed))
+
+
 class VillageYear(TimeStampedModel):
     """A village's figures for one year (villages.csv)."""
 
@@ -40,7 +48,7 @@ class VillageYear(TimeStampedModel):
     collective_income = models.DecimalField(_("村集体经济收入"), **MONEY)
     two_lane_road = models.BooleanField(_("通双车道四级公路"), **YES_NO)
     clinic_ok = models.BooleanField(_("村卫生室达标"), **YES_NO)
-    history = HistoricalRecords()
+    history = registry_history()
 
     class Meta:
         verbose_name = _("村年度信息")
@@ -55,7 +63,7 @@ class Household(TimeStampedModel):
     village = models.ForeignKey(
         Division, on_delete=models.PROTECT, related_name="households", verbose_name=_("所在村")
     )
-    history = HistoricalRecords()
+    history = registry_history("village", "household_no")
 
     class Meta:
         verbose_name = _("农户")
@@ -102,7 +110,7 @@ class HouseholdYear(TimeStampedModel):
     )
     water_safe = models.BooleanField(_("饮水安全"), **YES_NO)
     has_electricity = models.BooleanField(_("通生活用电"), **YES_NO)
-    history = HistoricalRecords()
+    history = registry_history("year", "status", "head_id_number_hash")
 
     INCOME_FIELDS = (
         "wage_income", "business_income", "business_expense",
@@ -141,7 +149,7 @@ class Person(TimeStampedModel):
     name = models.CharField(_("姓名"), max_length=40, db_index=True)
     gender = models.CharField(_("性别"), max_length=6, choices=c.Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = registry_history("name")
 
     class Meta:
         verbose_name = _("人员")
@@ -178,7 +186,7 @@ class MemberYear(TimeStampedModel):
         _("成员状态"), max_length=10, choices=c.MemberStatus.choices, default=c.MemberStatus.ACTIVE
     )
     change_date = models.DateField(_("变动日期"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = registry_history("year", "person")
 
     class Meta:
         verbose_name = _("成员年度信息")
