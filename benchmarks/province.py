@@ -27,7 +27,9 @@ the runs into their parts (snapshot, engine, store …) by timing the service fu
 Each database runs in a child process: SQLite in a fresh file under a temporary SUNSHINE_DATA_DIR; PostgreSQL in
 a throw-away database <name>_province created next to DATABASE_URL's (or --pg-url's) database <name> and dropped
 afterwards (--keep keeps it).
-The machine's load average is printed at the start and the end. tests/test_province_smoke.py runs
+The server's settings weigh on the import: docs/operations.md ("PostgreSQL for a province") gives the ones the
+figures in docs/scale.md were measured with, and what PostgreSQL's defaults gave. The machine's load average is
+printed at the start and the end. tests/test_province_smoke.py runs
 ``run_pipeline(scale=0.02)`` on the test database.
 """
 
