@@ -45,7 +45,10 @@ def household_results(reader: User, run: AssessmentRun) -> QuerySet[HouseholdAss
         # The whole run lies in the reader's area (as result_counts has it): filtering every row by its
         # household's village would join and sort all of a province's results on each page.
         return qs
-    return in_scope(qs, reader, "household__village__code")
+    # The reader's households first (the village index), then their results by (run, household): as a join on
+    # the run's rows, SQLite (which keeps no statistics) walked every result of a province's run to test each
+    # household's village.
+    return qs.filter(household__in=in_scope(Household.objects.all(), reader, "village__code").values("pk"))
 
 
 def village_results(reader: User, run: AssessmentRun) -> QuerySet[VillageAssessment]:
