@@ -77,6 +77,14 @@ PARTS = [
     ("sunshine.monitoring.runs.services", "evaluate", "monitoring: engine"),
     ("sunshine.monitoring.runs.services", "store_warnings", "monitoring: store"),
 ]
+# Each year's import, split the same way (labels prefixed with the year).
+IMPORT_PARTS = [
+    ("sunshine.registry.transfer.pipeline", "read_table", "read the files"),
+    ("sunshine.registry.transfer.pipeline", "validate_registry", "validate"),
+    ("sunshine.registry.transfer.apply", "check", "check against the database"),
+    ("sunshine.registry.transfer.apply", "_write_households", "write the households"),
+    ("sunshine.registry.transfer.pipeline", "apply_registry", "check + write + commit"),
+]
 
 
 # --- measuring ----------------------------------------------------------------------------------------------
@@ -117,16 +125,17 @@ class Measure:
                  f"{' · ' + info['note'] if info['note'] else ''}")
 
     @contextlib.contextmanager
-    def parts_timed(self) -> Iterator[None]:
-        """Time the PARTS functions while the block runs (their module attributes are wrapped, then restored)."""
+    def parts_timed(self, parts: list[tuple[str, str, str]] = PARTS, prefix: str = "") -> Iterator[None]:
+        """Time the given functions (default PARTS) while the block runs (their module attributes are wrapped,
+        then restored)."""
         saved = []
-        for module_name, name, label in PARTS:
+        for module_name, name, label in parts:
             module = importlib.import_module(module_name)
             original = getattr(module, name, None)
             if original is None:
                 continue
             saved.append((module, name, original))
-            setattr(module, name, self._timed(original, label))
+            setattr(module, name, self._timed(original, prefix + label))
         try:
             yield
         finally:
@@ -198,7 +207,8 @@ def _import(m: Measure, files: dict[int, dict[str, Path]], actor: Any) -> dict[s
 
     counts = {}
     for year, paths in files.items():
-        with m.stage(f"import {year}", "registry import: read → validate → write") as info:
+        with m.stage(f"import {year}", "registry import: read → validate → write") as info, \
+                m.parts_timed(IMPORT_PARTS, f"import {year}: "):
             outcome = import_registry(ImportFiles(paths["households"], paths["members"], paths["villages"]),
                                       actor=actor, year=year)
             r = outcome.result
@@ -341,7 +351,7 @@ def report(r: dict[str, Any], database: str) -> list[str]:
         peak = f"{'' if s['exact_peak'] else '≤'}{s['peak_mb']}"
         print(f"{s['stage']:<14}{s['seconds']:>9.1f}{peak:>9}  {s['note']}")
     print(f"{'total':<14}{total:>9.1f}")
-    print("where the runs' time went (seconds):")
+    print("where the time went (seconds):")
     for label, seconds in sorted(r["parts"].items()):
         print(f"  {label:<32}{seconds:>8.1f}")
     print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}  status  bytes")

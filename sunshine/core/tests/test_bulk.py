@@ -78,3 +78,32 @@ def test_large_cache_restores_the_setting() -> None:
     with bulk.large_cache(64):
         assert connection.connection.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
     assert connection.connection.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+def test_statistics_follow_a_table_the_load_grows() -> None:
+    """PostgreSQL: ANALYZE inside the load's transaction whenever the load has doubled a table since its
+    statistics (the planner then sees the rows the transaction inserted); SQLite has nothing to keep."""
+    statistics = bulk.Statistics([Person])
+    if connection.vendor != "postgresql":
+        statistics.grew({Person: 50_000})
+        assert statistics.rows == {}
+        return
+    cols = bulk.columns(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"])
+
+    def load(n: int) -> float:
+        ids = bulk.IdAllocator(Person).take(n)
+        bulk.insert(Person, cols, ((pk, _now(), _now(), f"T{pk:017d}", "甲", "", None) for pk in ids))
+        statistics.grew({Person: n})
+        with connection.cursor() as cur:
+            cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_person'")
+            return cur.fetchone()[0]
+
+    def near_count(estimate: float) -> bool:
+        return abs(estimate - Person.objects.count()) <= 0.05 * Person.objects.count()
+
+    start = statistics.rows[Person]   # the last statistics' estimate (other tests' rows may be gone since)
+    first = int(max(start, bulk.Statistics.MIN_ROWS)) + 1000
+    analysed = load(first)
+    assert near_count(analysed)                     # doubled: analysed, the transaction's own rows counted
+    assert load(100) == analysed                    # not doubled again: the statistics are left as they are
+    assert near_count(load(int(start) + first + 200))

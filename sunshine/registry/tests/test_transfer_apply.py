@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import traceback
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,61 @@ def test_first_import_writes_one_history_row_per_row_with_the_actor(demo, tmp_pa
     record = HouseholdYear.objects.first()
     assert [h.history_type for h in record.history.all()] == ["+"]
     assert record.history.first().wage_income == record.wage_income
+
+
+def _plan(sql: str, params: Any) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return "\n".join(str(row[-1]) for row in cur.fetchall())
+        # Tiny tables are cheaper to read whole (a scan, or a merge join over a whole index): without those
+        # choices the plan shows whether the look-up can search an index, as it does on a province's tables.
+        switches = ("enable_seqscan", "enable_mergejoin", "enable_hashjoin")
+        for name in switches:
+            cur.execute(f"SET LOCAL {name} = off")
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+        for name in switches:
+            cur.execute(f"SET LOCAL {name} = on")
+        return plan
+
+
+def test_an_import_looks_members_up_by_index(demo, tmp_path):
+    """Each chunk's look-up of the rows already registered searches an index by its keys: once it scanned the whole
+    member table per chunk (an OR of two IN-subqueries, which PostgreSQL cannot combine into index scans), and a
+    year in the look-up let PostgreSQL read every row of the year being imported (its statistics said none) —
+    each made a province's import minutes slower."""
+    from django.db import connection
+
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    queries: list[tuple[str, Any]] = []
+    lookups: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        writer = {frame.name for frame in traceback.extract_stack()} & {"_household_years", "_member_years"}
+        if writer and sql.startswith("SELECT"):   # the writer's look-ups (apply.py), chunk by chunk
+            lookups.append(sql)
+            if 'FROM "registry_memberyear"' in sql:
+                queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = run(paths, demo, villages=True)
+    assert result.written and not result.errors
+    assert len(queries) >= 2
+    assert not [sql for sql in lookups if '"year" IN' in sql or '"year" =' in sql]
+    for sql, params in queries:
+        plan = _plan(sql, params)
+        # Every step that reads the member table searches an index by a condition (not a scan of all of it).
+        steps = [step for step in plan.split("->") if " on registry_memberyear" in step or "registry_memberyear" in
+                 step.split("\n")[0]] if connection.vendor == "postgresql" else plan.split("\n")
+        for step in steps:
+            if connection.vendor == "postgresql":
+                assert "Index Cond" in step, (sql, plan)
+            else:
+                assert not step.startswith("SCAN registry_memberyear"), (sql, plan)
 
 
 # ---- small files made from the test region ----

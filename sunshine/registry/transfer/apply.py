@@ -13,14 +13,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from sunshine.core.crypto import hashing_once, keyed_hash
@@ -34,7 +36,7 @@ from sunshine.registry.transfer import bulk
 from sunshine.registry.transfer.apply_villages import VillageCounts, apply_villages
 from sunshine.registry.transfer.checks import Key, Plan, Source, check
 from sunshine.registry.transfer.model import ImportResult, ParsedRegistry, RowError
-from sunshine.registry.transfer.sync import Changes, Stamp, Table
+from sunshine.registry.transfer.sync import Changes, Stamp, Table, loaded
 
 CHUNK_HOUSEHOLDS = 5000
 Progress = Callable[[int, int], None]
@@ -45,6 +47,20 @@ HOUSEHOLD_YEAR = Table(HouseholdYear, ("household_id", "year", "head_name", "hea
                                        *HOUSEHOLD_YEAR_FIELDS))
 MEMBER_YEAR = Table(MemberYear, ("household_year_id", "person_id", "year", *MEMBER_YEAR_FIELDS))
 RELATION = MEMBER_YEAR.fields.index("relation")
+HEAD_ID = 3 + HOUSEHOLD_YEAR.fields.index("head_id_number")   # in a loaded row (id, created_at, updated_at, …)
+
+
+def _in_years(query: QuerySet, years: list[int]) -> QuerySet:
+    """Rows of the given years, the year compared as an expression (``year + 0``) so that no index is searched by
+    it: the look-ups search by household or person. With the plain column PostgreSQL searched the (year, …) index,
+    which its statistics said held no row of the year being imported, and so read every row of that year written
+    so far for every chunk — quadratic, 0.6–1.2 s a chunk by the end of a province's second year."""
+    return query.alias(in_year=F("year") + 0).filter(in_year__in=years)
+
+
+def _hashed(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """values_list() names loading an ID number's keyed hash in its place (no decryption)."""
+    return tuple(f"{name}_hash" if name in ("id_number", "head_id_number") else name for name in fields)
 
 
 @dataclass
@@ -84,8 +100,19 @@ def apply_registry(parsed: ParsedRegistry, *, actor: User, partial: bool = False
     and headers in the errors found here; without them the errors name the kind of file."""
     if not actor.can_edit_registry:
         raise PermissionDenied("您的角色不能修改建档立卡数据")
-    with hashing_once():  # the checks, the lookups and the write hash each ID number once
+    with hashing_once(), _heap_frozen():  # the checks, the lookups and the write hash each ID number once
         return _apply(parsed, actor=actor, partial=partial, progress=progress, sources=sources)
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep what exists now (the parsed files: millions of row dicts) out of the cyclic collector's passes while
+    writing; at a province's size each full pass over them took over a second, 12 passes a year (15 s)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _apply(parsed: ParsedRegistry, *, actor: User, partial: bool, progress: Progress | None,
@@ -137,6 +164,7 @@ class _ChunkWriter:
     def __init__(self, plan: Plan, stamp: Stamp, result: ApplyResult) -> None:
         self.plan, self.stamp, self.result = plan, stamp, result
         self.ids = {t.model: bulk.IdAllocator(t.model) for t in (HOUSEHOLD, PERSON, HOUSEHOLD_YEAR, MEMBER_YEAR)}
+        self.statistics = bulk.Statistics(list(self.ids))   # the chunks' look-ups stay planned for the tables' size
         self.hy_values = HOUSEHOLD_YEAR.normaliser()
         self.my_values = MEMBER_YEAR.normaliser()
 
@@ -155,8 +183,10 @@ class _ChunkWriter:
         hy_ids, created, household_years = self._household_years(chunk, household_ids, years, changed)
         member_years = self._member_years(rows, keys, hy_ids, person_ids, years, changed)
         with sealing_once():  # a row and its history row share one ciphertext (ID numbers, phones)
+            inserted = {c.table.model: len(c.inserts) for c in (households, persons, household_years, member_years)}
             for c in (households, persons, household_years, member_years):
                 c.flush(self.stamp)
+        self.statistics.grew(inserted)
 
         r = self.result
         r.households_created += len(created)
@@ -187,9 +217,11 @@ class _ChunkWriter:
         wanted: dict[str, dict[str, Any]] = {}
         for m in rows:  # in year order: a person's latest year gives the name
             wanted[m["id_number"]] = m
-        existing = {r[3]: r for r in Person.objects.filter(
-            id_number_hash__in=bulk.any_of(keyed_hash(n) for n in wanted)).values_list(
-            *PERSON.select())}
+        # Found by the hash of the ID number, so the stored ID number is the file's: it is not decrypted (millions
+        # of people in a province's year), only the other fields are compared.
+        number_of = {keyed_hash(n): n for n in wanted}
+        existing = {number_of[r[1]]: loaded((r[0], number_of[r[1]], *r[2:])) for r in Person.objects.filter(
+            id_number_hash__in=bulk.any_of(number_of)).values_list("id", *_hashed(PERSON.fields))}
         new_id = self._new_ids(PERSON, len(wanted.keys() - existing.keys()))
         ids = {number: changes.sync(existing.get(number), (number, m["name"], m.get("gender") or "",
                                                            m.get("birth_date")), new_id)
@@ -204,9 +236,10 @@ class _ChunkWriter:
     def _household_years(self, chunk: list[dict[str, Any]], household_ids: dict[str, int], years: list[int],
                          changed: set[Key]) -> tuple[dict[Key, int], set[Key], Changes]:
         changes = Changes(HOUSEHOLD_YEAR)
-        existing = {(r[3], r[4]): r for r in HouseholdYear.objects.filter(
-            household_id__in=bulk.any_of(household_ids.values(), "int"), year__in=years,
-        ).values_list(*HOUSEHOLD_YEAR.select())}
+        # The head's ID number is compared by its hash (no decryption); a row whose hash differs is written.
+        existing = {(r[1], r[2]): loaded(r) for r in _in_years(HouseholdYear.objects.filter(
+            household_id__in=bulk.any_of(household_ids.values(), "int")), years,
+        ).order_by().values_list("id", *_hashed(HOUSEHOLD_YEAR.fields))}
         new_id = self._new_ids(HOUSEHOLD_YEAR, sum((household_ids[h["household_no"]], h["year"]) not in existing
                                                    for h in chunk))
         ids: dict[Key, int] = {}
@@ -215,6 +248,8 @@ class _ChunkWriter:
             key = (h["household_no"], h["year"])
             record = existing.get((household_ids[key[0]], key[1]))
             values = self.hy_values({**h, "household_id": household_ids[key[0]]})
+            if record is not None and record[HEAD_ID] == keyed_hash(values[HEAD_ID - 3]):
+                record = (*record[:HEAD_ID], values[HEAD_ID - 3], *record[HEAD_ID + 1:])
             before = len(changes.updates)
             ids[key] = changes.sync(record, values, new_id)
             if record is None:
@@ -226,19 +261,25 @@ class _ChunkWriter:
     def _member_years(self, rows: list[dict[str, Any]], keys: list[Key], hy_ids: dict[Key, int],
                       person_ids: dict[str, int], years: list[int], changed: set[Key]) -> Changes:
         changes = Changes(MEMBER_YEAR)
-        query = MemberYear.objects.filter(
-            Q(household_year_id__in=bulk.any_of(hy_ids.values(), "int"))
-            | Q(person_id__in=bulk.any_of(person_ids.values(), "int"), year__in=years))
+        # The members of these household-years, and these people's rows in these years: two queries, each
+        # searching its index. As one query with OR, PostgreSQL scanned the whole member table for every chunk
+        # (hashed subplans cannot be combined into a bitmap), minutes a year once a province is registered.
+        columns = (*MEMBER_YEAR.select(), "person__id_number_hash")
+        found = {r[0]: r for r in MemberYear.objects.filter(
+            household_year_id__in=bulk.any_of(hy_ids.values(), "int")).order_by().values_list(*columns)}
+        found.update((r[0], r) for r in _in_years(MemberYear.objects.filter(
+            person_id__in=bulk.any_of(person_ids.values(), "int")), years).order_by().values_list(*columns))
         existing: dict[tuple[int, int], tuple[Any, ...]] = {}
         resets = self.plan.head_resets
         key_of_hy = {pk: key for key, pk in hy_ids.items()}
-        for r in query.values_list(*MEMBER_YEAR.select(), "person__id_number"):
-            *row, number = r
+        in_file = self.plan.file_member_hashes()
+        for r in sorted(found.values(), key=lambda r: (r[1], r[0])):  # the model's order: household-year, id
+            *row, number_hash = loaded(r)
             if row[0] in resets:  # compare with the relation the row had before the import
                 row[3 + RELATION] = resets[row[0]]
             row = tuple(row)
             hy = row[3]
-            if hy in key_of_hy and (number, row[5]) not in self.plan.file_members:
+            if hy in key_of_hy and (number_hash, row[5]) not in in_file:
                 changes.deletes.append(row)  # no longer a member of this household-year
                 changed.add(key_of_hy[hy])
             else:

@@ -9,6 +9,7 @@ from sunshine.core.bulk import (
     PG_TYPES,
     UPDATE_BATCH,
     IdAllocator,
+    Statistics,
     any_of,
     delete,
     insert,
@@ -20,5 +21,5 @@ from sunshine.core.bulk import (
     update,
 )
 
-__all__ = ["PG_TYPES", "UPDATE_BATCH", "IdAllocator", "any_of", "delete", "insert", "large_cache", "pg_types", "q",
-           "set_value", "table", "update"]
+__all__ = ["PG_TYPES", "UPDATE_BATCH", "IdAllocator", "Statistics", "any_of", "delete", "insert", "large_cache",
+           "pg_types", "q", "set_value", "table", "update"]

@@ -93,11 +93,19 @@ class Plan:
     errors: list[RowError]
     bad_households: set[Key]
     bad_villages: set[Key]
-    # 户编号 → (id, created_at, updated_at, village_id) of households already in the database
-    households: dict[str, tuple[int, dt.datetime, dt.datetime, str]]
+    # 户编号 → (id, created_at, updated_at, village_id) of households already in the database (times: see sync.loaded)
+    households: dict[str, tuple[int, dt.datetime | None, dt.datetime | None, str]]
     village_of: dict[str, str]                 # 户编号 → the village of its latest year written (apply.py)
     file_members: set[Key]                     # (身份证号, 年度) of every member row in the file
     head_resets: dict[int, str] = field(default_factory=dict)   # member id → relation before the import
+
+    def file_member_hashes(self) -> set[tuple[str, int]]:
+        """file_members by the keyed hash of the ID number (what the database can be read by undecrypted)."""
+        if self._member_hashes is None:
+            self._member_hashes = {(keyed_hash(number), year) for number, year in self.file_members}
+        return self._member_hashes
+
+    _member_hashes: set[tuple[str, int]] | None = field(default=None, repr=False)
 
 
 def _chunks(items: list[Any], size: int = LOOKUP_CHUNK) -> Iterable[list[Any]]:
@@ -145,7 +153,7 @@ def _check_villages(parsed: ParsedRegistry, actor: User, errors: Errors, bad_vil
 
 
 def _check_households(parsed: ParsedRegistry, actor: User, errors: Errors, bad: set[Key], rejected: set[str],
-                      partial: bool) -> dict[str, tuple[int, dt.datetime, dt.datetime, str]]:
+                      partial: bool) -> dict[str, tuple[int, dt.datetime | None, dt.datetime | None, str]]:
     outside: set[Key] = set()
     for row in parsed.households:
         no, year, code = row["household_no"], row["year"], row["division_code"]
@@ -153,13 +161,12 @@ def _check_households(parsed: ParsedRegistry, actor: User, errors: Errors, bad: 
             errors.add("households", row, "division_code", f"村 {code} {OUT_OF_SCOPE}")
             outside.add((no, year))
     bad |= outside
-    known: dict[str, tuple[int, dt.datetime, dt.datetime, str]] = {}
+    known: dict[str, tuple[int, dt.datetime | None, dt.datetime | None, str]] = {}
     numbers = sorted({r["household_no"] for r in parsed.households})
     for part in _chunks(numbers):
-        for no, pk, created, updated, village in Household.objects.filter(
-                household_no__in=bulk.any_of(part)).values_list(
-                "household_no", "id", "created_at", "updated_at", "village_id"):
-            known[no] = (pk, created, updated, village)
+        for no, pk, village in Household.objects.filter(household_no__in=bulk.any_of(part)).order_by().values_list(
+                "household_no", "id", "village_id"):
+            known[no] = (pk, None, None, village)   # times read only for the rows written (sync.loaded)
     for row in parsed.households:
         record = known.get(row["household_no"])
         if record is not None and not division_visible(actor, record[3]) and \
@@ -179,17 +186,17 @@ def _check_households(parsed: ParsedRegistry, actor: User, errors: Errors, bad: 
 def _check_memberships(parsed: ParsedRegistry, plan: Plan, errors: Errors, partial: bool) -> None:
     """Find the people the file moves between households and the heads who stop being heads; with
     --partial, skip the two households of a move together."""
-    by_person = {(m["id_number"], m["year"]): m for m in parsed.members if m.get("id_number")}
+    # By the keyed hash of the ID number: the database's rows are matched without decrypting them.
+    by_person = {(keyed_hash(m["id_number"]), m["year"]): m for m in parsed.members if m.get("id_number")}
     in_file = {(h["household_no"], h["year"]) for h in parsed.households}
     years = sorted({year for _, year in by_person})
     moves: list[Move] = []
     heads: list[tuple[int, Key]] = []   # (member id, household) of heads who stay but stop being head
-    for part in _chunks(sorted({number for number, _ in by_person})):
-        rows = MemberYear.objects.filter(year__in=years, person__id_number_hash__in=bulk.any_of(
-            keyed_hash(n) for n in part)).values_list(
-            "id", "person__id_number", "year", "relation", "household_year__household__household_no")
-        for member_id, number, year, relation, source_no in rows:
-            row = by_person.get((number, year))
+    for part in _chunks(sorted({number_hash for number_hash, _ in by_person})):
+        rows = MemberYear.objects.filter(year__in=years, person__id_number_hash__in=bulk.any_of(part)).values_list(
+            "id", "person__id_number_hash", "year", "relation", "household_year__household__household_no")
+        for member_id, number_hash, year, relation, source_no in rows:
+            row = by_person.get((number_hash, year))
             if row is None:
                 continue
             source, target = (source_no, year), (row["household_no"], year)

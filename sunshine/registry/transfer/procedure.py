@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from sunshine.core.crypto import keyed_hash
 from sunshine.core.ids import mask_id_number
 from sunshine.registry import choices as c
-from sunshine.registry.models import HouseholdYear, MemberYear
+from sunshine.registry.models import HouseholdYear, MemberYear, Person
 from sunshine.registry.services import PROCEDURE_HOUSEHOLD_FIELDS, case_type_for
 from sunshine.registry.transfer import bulk
 from sunshine.registry.transfer.model import ParsedRegistry
@@ -80,11 +81,13 @@ def _check_members(parsed: ParsedRegistry, rows: dict[Key, dict[str, Any]],
                    existing: dict[Key, tuple[int, dict[str, Any]]], errors: Any, bad: set[Key],
                    invalid: set[Key]) -> None:
     key_of = {pk: key for key, (pk, _) in existing.items()}
-    stored: dict[Key, dict[str, str]] = defaultdict(dict)
+    stored: dict[Key, dict[str, str]] = defaultdict(dict)   # household-year → hash of the ID number → status
+    person_of: dict[str, int] = {}
     for part in _chunks(sorted(key_of)):
-        for hy, number, status in MemberYear.objects.filter(household_year_id__in=bulk.any_of(part, "int")) \
-                .values_list("household_year_id", "person__id_number", "member_status"):
-            stored[key_of[hy]][number] = status
+        for hy, number, status, person in MemberYear.objects.filter(household_year_id__in=bulk.any_of(part, "int")) \
+                .values_list("household_year_id", "person__id_number_hash", "member_status", "person_id"):
+            stored[key_of[hy]][number] = status   # by the keyed hash of the ID number: nothing is decrypted
+            person_of[number] = person
     in_file: dict[Key, set[str]] = defaultdict(set)
     change = case_type_for("member_status")
     for m in parsed.members:
@@ -92,8 +95,8 @@ def _check_members(parsed: ParsedRegistry, rows: dict[Key, dict[str, Any]],
         number = m.get("id_number")
         if key not in existing or not number:
             continue
-        in_file[key].add(number)
-        before = stored[key].get(number)
+        in_file[key].add(keyed_hash(number))
+        before = stored[key].get(keyed_hash(number))
         status = m.get("member_status") or c.MemberStatus.ACTIVE
         if before is None:
             errors.add("members", m, "id_number", f"此人不是该户{key[1]}年度的成员;增加成员{_case_hint(change)}",
@@ -104,8 +107,12 @@ def _check_members(parsed: ParsedRegistry, rows: dict[Key, dict[str, Any]],
                        f"成员状态现为{_shown('member_status', before)},{_case_hint(change)}",
                        _shown("member_status", status))
             bad.add(key)
-    for key in existing.keys() - invalid:
-        missing = sorted(set(stored[key]) - in_file[key])
+    missing_of = {key: set(stored[key]) - in_file[key] for key in existing.keys() - invalid}
+    wanted = [person_of[h] for missing in missing_of.values() for h in missing]
+    numbers = dict(Person.objects.filter(pk__in=bulk.any_of(wanted, "int")).values_list("pk", "id_number")) \
+        if wanted else {}
+    for key, missing_hashes in missing_of.items():
+        missing = sorted(numbers[person_of[h]] for h in missing_hashes)
         if missing:
             shown = "、".join(mask_id_number(n) for n in missing[:3]) + ("等" if len(missing) > 3 else "")
             errors.add("households", rows[key], "household_no",

@@ -40,8 +40,8 @@ class Table:
         return self.model.history.model  # type: ignore[attr-defined]
 
     def select(self) -> tuple[str, ...]:
-        """values_list() arguments that load an existing row as (id, created_at, updated_at, *fields)."""
-        return (*BOOKKEEPING, *self.fields)
+        """values_list() arguments that load an existing row's id and fields; ``loaded`` makes it a row."""
+        return ("id", *self.fields)
 
     def normaliser(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """A parsed row (field → typed value, None when empty) → the tuple of values the table stores:
@@ -63,6 +63,12 @@ class Table:
             return tuple(out)
 
         return values
+
+
+def loaded(values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
+    """(id, *fields) as read → (id, created_at, updated_at, *fields) with the times left unknown: they are read in
+    flush for the rows written (a province's year compares millions of rows and writes few of them again)."""
+    return (values[0], None, None, *values[1:])
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,20 @@ class Changes:
     def count(self) -> int:
         return len(self.inserts) + len(self.updates) + len(self.deletes)
 
+    def _read_times(self) -> None:
+        """created_at and updated_at of the rows to update or delete that were loaded without them (``loaded``)."""
+        unknown = [r[0] for r in (*self.updates, *self.deletes) if r[1] is None]
+        if not unknown:
+            return
+        times = {pk: (created, updated) for pk, created, updated in self.table.model.objects.filter(
+            pk__in=bulk.any_of(unknown, "int")).order_by().values_list("id", "created_at", "updated_at")}
+        self.updates = [r if r[1] is not None else (r[0], times[r[0]][0], *r[2:]) for r in self.updates]
+        self.deletes = [r if r[1] is not None else (r[0], *times[r[0]], *r[3:]) for r in self.deletes]
+
     def flush(self, stamp: Stamp) -> None:
         """Deletes, then updates, then inserts (so that a unique key freed by one is free for the next)."""
         t = self.table
+        self._read_times()
         now = stamp.db_now
         tail = (now, REASON)
         history_columns = (*BOOKKEEPING, *t.columns, "history_date", "history_change_reason", "history_type",

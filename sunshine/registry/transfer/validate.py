@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sunshine.core.choices import DivisionLevel
+from sunshine.core.crypto import keyed_hash
 from sunshine.core.ids import mask_text
 from sunshine.core.spreadsheet import safe_row
 from sunshine.registry import choices as c
@@ -128,15 +129,17 @@ def _known_divisions() -> dict[str, set[str]]:
 
 
 def _db_members(years: Iterable[int]) -> dict[tuple[str, int], str]:
-    """(id_number, year) → 户编号 of the household the person is in, for the given years."""
+    """(keyed hash of the ID number, year) → 户编号 of the household the person is in, for the given years
+    (by the hash: a province's year is millions of rows, which are not decrypted for this)."""
     from sunshine.registry.models import MemberYear
 
     years = sorted(set(years))
     if not years:
         return {}
-    rows = MemberYear.objects.filter(year__in=years).values_list(
-        "person__id_number", "year", "household_year__household__household_no")
-    return {(number, year): household_no for number, year, household_no in rows.iterator(chunk_size=20000)}
+    rows = MemberYear.objects.filter(year__in=years).order_by().values_list(
+        "person__id_number_hash", "year", "household_year__household__household_no")
+    return {(number_hash, year): household_no
+            for number_hash, year, household_no in rows.iterator(chunk_size=20000)}
 
 
 def _check_villages(sheet: _Sheet, known: dict[str, set[str]]) -> None:
@@ -218,7 +221,7 @@ def _check_members(sheet: _Sheet, households: _Sheet, db_members: dict[tuple[str
             sheet.add(i, "id_number", f"此人已在第{sheet.row_no(j)}行作为{where}成员出现,同一人一年只能在一户中")
             continue
         first_seen[person] = i
-        other = db_members.get(person)
+        other = db_members.get((keyed_hash(number), year)) if db_members else None
         if other is not None and other != row["household_no"] and (other, year) not in household_keys:
             sheet.add(i, "id_number",
                       f"此人{year}年度已是系统中另一户(不在本次导入文件中)的成员,同一人一年只能在一户中")
