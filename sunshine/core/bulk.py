@@ -14,14 +14,12 @@ Encrypted columns (ID numbers, phones) are sealed on the way in (sunshine.core.e
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
@@ -179,59 +177,6 @@ class Statistics:
                 stale.append(model)
                 self.analysed[model] = self.rows[model]
         analyze(stale)
-
-
-class Background:
-    """Writes run on one worker thread, on this thread's database connection (so inside its transaction), while this
-    thread goes on computing: the database server (or SQLite, which releases the GIL) works while Python does, two
-    cores instead of one. The connection is used by one side at a time: ``start`` when the worker is idle, and this
-    thread's own queries only after ``wait``. An error in the writes is raised by ``wait``; on leaving the block the
-    pending writes end before anything else (a rollback) may use the connection.
-
-        with bulk.Background() as background:
-            for part in parts:
-                rows = compute(part)              # while the previous part is written
-                background.wait()
-                background.start(write, rows)
-            background.wait()
-    """
-
-    def __init__(self) -> None:
-        self.connection = connections[DEFAULT_DB_ALIAS]
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future[Any] | None = None
-
-    def __enter__(self) -> Background:
-        self.connection.inc_thread_sharing()
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-writer", initializer=self._bind)
-        return self
-
-    def _bind(self) -> None:
-        connections[DEFAULT_DB_ALIAS] = self.connection   # the worker's queries go to this connection
-
-    def start(self, function: Callable[..., Any], *args: Any) -> None:
-        assert self.pool is not None and self.pending is None, "start() while writes are pending"
-        self.pending = self.pool.submit(function, *args)
-
-    def wait(self) -> bool:
-        """Wait for the writes started last (raising their error); False when none were pending."""
-        pending, self.pending = self.pending, None
-        if pending is None:
-            return False
-        pending.result()
-        return True
-
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        try:
-            if self.pending is not None and exc_type is None:
-                self.wait()   # their error, if any, is raised
-            elif self.pending is not None:   # this thread failed: the writes end before the rollback
-                futures_wait([self.pending])
-                self.pending = None
-        finally:
-            assert self.pool is not None
-            self.pool.shutdown(wait=True)
-            self.connection.dec_thread_sharing()
 
 
 # Writes ---------------------------------------------------------------------------------------------------------

@@ -107,26 +107,3 @@ def test_statistics_follow_a_table_the_load_grows() -> None:
     assert near_count(analysed)                     # doubled: analysed, the transaction's own rows counted
     assert load(100) == analysed                    # not doubled again: the statistics are left as they are
     assert near_count(load(int(start) + first + 200))
-
-
-def test_background_writes_in_this_connections_transaction_and_raises_their_error() -> None:
-    cols = bulk.columns(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"])
-    ids = bulk.IdAllocator(Person).take(2)
-
-    def write(pk: int, name: str) -> None:
-        bulk.insert(Person, cols, [(pk, _now(), _now(), f"B{pk:017d}", name, "", None)])
-
-    def fail() -> None:
-        raise ValueError("写入失败")
-
-    with bulk.Background() as background:
-        assert background.wait() is False
-        background.start(write, ids[0], "甲")
-        assert background.wait() is True
-        # The worker wrote inside this test's transaction: visible here, uncommitted.
-        assert Person.objects.get(pk=ids[0]).name == "甲"
-        background.start(fail)
-        with pytest.raises(ValueError, match="写入失败"):
-            background.wait()
-        background.start(write, ids[1], "乙")
-    assert Person.objects.get(pk=ids[1]).name == "乙"   # pending writes end with the block

@@ -152,63 +152,15 @@ def _write_households(parsed: ParsedRegistry, plan: Plan, stamp: Stamp, result: 
     bulk.set_value(MemberYear, "relation", "other", sorted(plan.head_resets))
     writer = _ChunkWriter(plan, stamp, result)
     total = len(rows)
-    chunks = [rows[start:start + CHUNK_HOUSEHOLDS] for start in range(0, total, CHUNK_HOUSEHOLDS)]
-    # A file of one year (a county's or a province's year) names each household and each person once, so no chunk
-    # reads what an earlier chunk writes: the next chunk is looked up before this one is written, and compared
-    # while it is written. A file of several years is written chunk after chunk.
-    ahead = len({h["year"] for h in rows}) == 1
-    done = 0
-    with bulk.Background() as background:   # the writes on a worker thread, the comparing here
-        found = writer.look_up(chunks[0], members) if chunks else None
-        for i, chunk in enumerate(chunks):
-            changes = writer.compare(chunk, members, found)       # while the previous chunk is written
-            if background.wait():
-                done += len(chunks[i - 1])
-                _chunk_written(progress, done, total)
-            if ahead and i + 1 < len(chunks):
-                found = writer.look_up(chunks[i + 1], members)
-            background.start(writer.flush, changes)
-            if not ahead and i + 1 < len(chunks):
-                background.wait()
-                done += len(chunk)
-                _chunk_written(progress, done, total)
-                found = writer.look_up(chunks[i + 1], members)
-        if background.wait():
-            done += len(chunks[-1])
-            _chunk_written(progress, done, total)
-
-
-def _chunk_written(progress: Progress | None, done: int, total: int) -> None:
-    fault_point("import.mid_write")
-    if progress is not None:
-        progress(done, total)
-
-
-@dataclass
-class _Found:
-    """What a chunk's look-ups found in the database, with keys reserved for the chunk's new rows."""
-
-    household_ids: Callable[[], int]
-    persons: dict[str, tuple[Any, ...]]            # ID number → loaded row
-    person_ids: Callable[[], int]
-    household_years: dict[tuple[int, int], tuple[Any, ...]]   # (household id, year) → loaded row
-    household_year_ids: Callable[[], int]
-    members: list[tuple[Any, ...]]                  # loaded rows, in the model's order
-    member_ids: Callable[[], int]
-
-
-@dataclass
-class _ChunkChanges:
-    keys: list[Key]
-    created: set[Key]
-    changed: set[Key]
-    tables: tuple[Changes, ...]
+    for start in range(0, total, CHUNK_HOUSEHOLDS):
+        chunk = rows[start:start + CHUNK_HOUSEHOLDS]
+        writer.write(chunk, members)
+        fault_point("import.mid_write")
+        if progress is not None:
+            progress(start + len(chunk), total)
 
 
 class _ChunkWriter:
-    """A chunk of households in three steps: ``look_up`` (queries, and keys for the new rows), ``compare`` (Python
-    only: the rows that differ) and ``flush`` (the writes, with their history rows)."""
-
     def __init__(self, plan: Plan, stamp: Stamp, result: ApplyResult) -> None:
         self.plan, self.stamp, self.result = plan, stamp, result
         self.ids = {t.model: bulk.IdAllocator(t.model) for t in (HOUSEHOLD, PERSON, HOUSEHOLD_YEAR, MEMBER_YEAR)}
@@ -220,94 +172,38 @@ class _ChunkWriter:
         taken = iter(self.ids[table.model].take(n))
         return lambda: next(taken)
 
-    # Look-ups --------------------------------------------------------------------------------------------------
-
-    def look_up(self, chunk: list[dict[str, Any]], members: Mapping[Key, list[dict[str, Any]]]) -> _Found:
+    def write(self, chunk: list[dict[str, Any]], members: Mapping[Key, list[dict[str, Any]]]) -> None:
+        changed: set[Key] = set()
         keys = [(h["household_no"], h["year"]) for h in chunk]
         years = sorted({year for _, year in keys})
         rows = [m for key in keys for m in members.get(key, ())]
-        known = self.plan.households
-        new_households = len({no for no, _ in keys if no not in known})
-        # People are found by the hash of the ID number, so the stored ID number is the file's: it is not
-        # decrypted (millions of people in a province's year), only the other fields are compared.
-        wanted = {m["id_number"] for m in rows}
-        number_of = {keyed_hash(n): n for n in wanted}
-        persons = {number_of[r[1]]: loaded((r[0], number_of[r[1]], *r[2:])) for r in Person.objects.filter(
-            id_number_hash__in=bulk.any_of(number_of)).values_list("id", *_hashed(PERSON.fields))}
-        # The head's ID number is compared by its hash (no decryption); a row whose hash differs is written.
-        household_ids = {known[no][0] for no, _ in keys if no in known}
-        household_years = {(r[1], r[2]): loaded(r) for r in _in_years(HouseholdYear.objects.filter(
-            household_id__in=bulk.any_of(household_ids, "int")), years,
-        ).order_by().values_list("id", *_hashed(HOUSEHOLD_YEAR.fields))}
-        new_household_years = sum(no not in known or (known[no][0], year) not in household_years
-                                  for no, year in keys)
-        found = self._members(years, rows, persons, household_years)
-        member_keys = {(r[4], r[5]) for r in found}   # (person, year); rows that leave are of people not in the file
-        new_members = sum(m["id_number"] not in persons or (persons[m["id_number"]][0], m["year"]) not in member_keys
-                          for m in rows)
-        return _Found(self._new_ids(HOUSEHOLD, new_households), persons,
-                      self._new_ids(PERSON, len(wanted - persons.keys())), household_years,
-                      self._new_ids(HOUSEHOLD_YEAR, new_household_years), found,
-                      self._new_ids(MEMBER_YEAR, new_members))
 
-    def _members(self, years: list[int], rows: list[dict[str, Any]],
-                 persons: dict[str, tuple[Any, ...]],
-                 household_years: dict[tuple[int, int], tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The members of these household-years, and these people's rows in these years: two queries, each
-        searching its index. As one query with OR, PostgreSQL scanned the whole member table for every chunk
-        (hashed subplans cannot be combined into a bitmap), minutes a year once a province is registered.
-        Rows are (id, created_at, updated_at, *fields, hash of the ID number) with the relation they had before
-        the import."""
-        columns = (*MEMBER_YEAR.select(), "person__id_number_hash")
-        hy_ids = [r[0] for r in household_years.values()]
-        found = {r[0]: r for r in MemberYear.objects.filter(
-            household_year_id__in=bulk.any_of(hy_ids, "int")).order_by().values_list(*columns)}
-        person_ids = [persons[m["id_number"]][0] for m in rows if m["id_number"] in persons]
-        found.update((r[0], r) for r in _in_years(MemberYear.objects.filter(
-            person_id__in=bulk.any_of(person_ids, "int")), years).order_by().values_list(*columns))
-        resets = self.plan.head_resets
-        out = []
-        for r in sorted(found.values(), key=lambda r: (r[1], r[0])):  # the model's order: household-year, id
-            row = list(loaded(r))
-            if row[0] in resets:  # compare with the relation the row had before the import
-                row[3 + RELATION] = resets[row[0]]
-            out.append(tuple(row))
-        return out
-
-    # Compare ---------------------------------------------------------------------------------------------------
-
-    def compare(self, chunk: list[dict[str, Any]], members: Mapping[Key, list[dict[str, Any]]],
-                found: _Found | None) -> _ChunkChanges:
-        assert found is not None
-        changed: set[Key] = set()
-        keys = [(h["household_no"], h["year"]) for h in chunk]
-        rows = [m for key in keys for m in members.get(key, ())]
-        household_ids, households = self._households(keys, changed, found)
-        person_ids, persons = self._persons(rows, changed, found)
-        hy_ids, created, household_years = self._household_years(chunk, household_ids, changed, found)
-        member_years = self._member_years(rows, hy_ids, person_ids, changed, found)
-        return _ChunkChanges(keys, created, changed, (households, persons, household_years, member_years))
-
-    def flush(self, chunk: _ChunkChanges) -> None:
+        household_ids, households = self._households(chunk, keys, changed)
+        person_ids, persons = self._persons(rows, changed)
+        hy_ids, created, household_years = self._household_years(chunk, household_ids, years, changed)
+        member_years = self._member_years(rows, keys, hy_ids, person_ids, years, changed)
         with sealing_once():  # a row and its history row share one ciphertext (ID numbers, phones)
-            inserted = {c.table.model: len(c.inserts) for c in chunk.tables}
-            for c in chunk.tables:
+            inserted = {c.table.model: len(c.inserts) for c in (households, persons, household_years, member_years)}
+            for c in (households, persons, household_years, member_years):
                 c.flush(self.stamp)
         self.statistics.grew(inserted)
-        r = self.result
-        r.households_created += len(chunk.created)
-        r.households_updated += len(chunk.changed - chunk.created)
-        r.households_unchanged += len(set(chunk.keys) - chunk.changed - chunk.created)
 
-    def _households(self, keys: list[Key], changed: set[Key], found: _Found) -> tuple[dict[str, int], Changes]:
+        r = self.result
+        r.households_created += len(created)
+        r.households_updated += len(changed - created)
+        r.households_unchanged += len(set(keys) - changed - created)
+
+    def _households(self, chunk: list[dict[str, Any]], keys: list[Key],
+                    changed: set[Key]) -> tuple[dict[str, int], Changes]:
         changes = Changes(HOUSEHOLD)
         known = self.plan.households
         numbers = list(dict.fromkeys(no for no, _ in keys))
+        new_id = self._new_ids(HOUSEHOLD, sum(no not in known for no in numbers))
         ids: dict[str, int] = {}
         for no in numbers:
             record = known.get(no)
             existing = (record[0], record[1], record[2], no, record[3]) if record else None
-            pk = changes.sync(existing, (no, self.plan.village_of[no]), found.household_ids)
+            pk = changes.sync(existing, (no, self.plan.village_of[no]), new_id)
             ids[no] = pk
             if existing is None or existing[4] != self.plan.village_of[no]:
                 # Later chunks (other years of this household) see it as it is now.
@@ -316,14 +212,19 @@ class _ChunkWriter:
         changed.update(k for k in keys if ids[k[0]] in touched)
         return ids, changes
 
-    def _persons(self, rows: list[dict[str, Any]], changed: set[Key],
-                 found: _Found) -> tuple[dict[str, int], Changes]:
+    def _persons(self, rows: list[dict[str, Any]], changed: set[Key]) -> tuple[dict[str, int], Changes]:
         changes = Changes(PERSON)
         wanted: dict[str, dict[str, Any]] = {}
         for m in rows:  # in year order: a person's latest year gives the name
             wanted[m["id_number"]] = m
-        ids = {number: changes.sync(found.persons.get(number), (number, m["name"], m.get("gender") or "",
-                                                                 m.get("birth_date")), found.person_ids)
+        # Found by the hash of the ID number, so the stored ID number is the file's: it is not decrypted (millions
+        # of people in a province's year), only the other fields are compared.
+        number_of = {keyed_hash(n): n for n in wanted}
+        existing = {number_of[r[1]]: loaded((r[0], number_of[r[1]], *r[2:])) for r in Person.objects.filter(
+            id_number_hash__in=bulk.any_of(number_of)).values_list("id", *_hashed(PERSON.fields))}
+        new_id = self._new_ids(PERSON, len(wanted.keys() - existing.keys()))
+        ids = {number: changes.sync(existing.get(number), (number, m["name"], m.get("gender") or "",
+                                                           m.get("birth_date")), new_id)
                for number, m in wanted.items()}
         self.result.persons_created += len(changes.inserts)
         self.result.persons_updated += len(changes.updates)
@@ -332,46 +233,65 @@ class _ChunkWriter:
             changed.update((m["household_no"], m["year"]) for m in rows if ids[m["id_number"]] in touched)
         return ids, changes
 
-    def _household_years(self, chunk: list[dict[str, Any]], household_ids: dict[str, int], changed: set[Key],
-                         found: _Found) -> tuple[dict[Key, int], set[Key], Changes]:
+    def _household_years(self, chunk: list[dict[str, Any]], household_ids: dict[str, int], years: list[int],
+                         changed: set[Key]) -> tuple[dict[Key, int], set[Key], Changes]:
         changes = Changes(HOUSEHOLD_YEAR)
+        # The head's ID number is compared by its hash (no decryption); a row whose hash differs is written.
+        existing = {(r[1], r[2]): loaded(r) for r in _in_years(HouseholdYear.objects.filter(
+            household_id__in=bulk.any_of(household_ids.values(), "int")), years,
+        ).order_by().values_list("id", *_hashed(HOUSEHOLD_YEAR.fields))}
+        new_id = self._new_ids(HOUSEHOLD_YEAR, sum((household_ids[h["household_no"]], h["year"]) not in existing
+                                                   for h in chunk))
         ids: dict[Key, int] = {}
         created: set[Key] = set()
         for h in chunk:
             key = (h["household_no"], h["year"])
-            record = found.household_years.get((household_ids[key[0]], key[1]))
+            record = existing.get((household_ids[key[0]], key[1]))
             values = self.hy_values({**h, "household_id": household_ids[key[0]]})
             if record is not None and record[HEAD_ID] == keyed_hash(values[HEAD_ID - 3]):
                 record = (*record[:HEAD_ID], values[HEAD_ID - 3], *record[HEAD_ID + 1:])
             before = len(changes.updates)
-            ids[key] = changes.sync(record, values, found.household_year_ids)
+            ids[key] = changes.sync(record, values, new_id)
             if record is None:
                 created.add(key)
             elif len(changes.updates) > before:
                 changed.add(key)
         return ids, created, changes
 
-    def _member_years(self, rows: list[dict[str, Any]], hy_ids: dict[Key, int], person_ids: dict[str, int],
-                      changed: set[Key], found: _Found) -> Changes:
+    def _member_years(self, rows: list[dict[str, Any]], keys: list[Key], hy_ids: dict[Key, int],
+                      person_ids: dict[str, int], years: list[int], changed: set[Key]) -> Changes:
         changes = Changes(MEMBER_YEAR)
+        # The members of these household-years, and these people's rows in these years: two queries, each
+        # searching its index. As one query with OR, PostgreSQL scanned the whole member table for every chunk
+        # (hashed subplans cannot be combined into a bitmap), minutes a year once a province is registered.
+        columns = (*MEMBER_YEAR.select(), "person__id_number_hash")
+        found = {r[0]: r for r in MemberYear.objects.filter(
+            household_year_id__in=bulk.any_of(hy_ids.values(), "int")).order_by().values_list(*columns)}
+        found.update((r[0], r) for r in _in_years(MemberYear.objects.filter(
+            person_id__in=bulk.any_of(person_ids.values(), "int")), years).order_by().values_list(*columns))
         existing: dict[tuple[int, int], tuple[Any, ...]] = {}
+        resets = self.plan.head_resets
         key_of_hy = {pk: key for key, pk in hy_ids.items()}
         in_file = self.plan.file_member_hashes()
-        for r in found.members:
-            *cells, number_hash = r
-            row = tuple(cells)
+        for r in sorted(found.values(), key=lambda r: (r[1], r[0])):  # the model's order: household-year, id
+            *row, number_hash = loaded(r)
+            if row[0] in resets:  # compare with the relation the row had before the import
+                row[3 + RELATION] = resets[row[0]]
+            row = tuple(row)
             hy = row[3]
             if hy in key_of_hy and (number_hash, row[5]) not in in_file:
                 changes.deletes.append(row)  # no longer a member of this household-year
                 changed.add(key_of_hy[hy])
             else:
                 existing[(row[4], row[5])] = row
+        new_id = self._new_ids(MEMBER_YEAR, sum((person_ids[m["id_number"]], m["year"]) not in existing
+                                                for m in rows))
         for m in rows:
             key = (m["household_no"], m["year"])
             values = self.my_values({**m, "household_year_id": hy_ids[key], "person_id": person_ids[m["id_number"]]})
             record = existing.get((values[1], values[2]))
             before = len(changes.updates)
-            changes.sync(record, values, found.member_ids)
+            changes.sync(record, values, new_id)
             if record is None or len(changes.updates) > before:
                 changed.add(key)
                 if record is not None and record[3] in key_of_hy:

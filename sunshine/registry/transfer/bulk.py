@@ -8,7 +8,6 @@ from __future__ import annotations
 from sunshine.core.bulk import (
     PG_TYPES,
     UPDATE_BATCH,
-    Background,
     IdAllocator,
     Statistics,
     any_of,
@@ -22,5 +21,5 @@ from sunshine.core.bulk import (
     update,
 )
 
-__all__ = ["PG_TYPES", "UPDATE_BATCH", "Background", "IdAllocator", "Statistics", "any_of", "delete", "insert",
-           "large_cache", "pg_types", "q", "set_value", "table", "update"]
+__all__ = ["PG_TYPES", "UPDATE_BATCH", "IdAllocator", "Statistics", "any_of", "delete", "insert", "large_cache",
+           "pg_types", "q", "set_value", "table", "update"]
