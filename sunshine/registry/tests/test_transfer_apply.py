@@ -432,3 +432,72 @@ def test_village_out_of_scope_is_refused(users, files, household_a):
     assert not result.written
     assert [(e.file, e.column) for e in result.errors] == [("villages.csv", "区划代码")]
     assert not Division.objects.filter(code="320321102099").exists()
+
+
+# ---- many chunks: what one chunk writes, the next ones see ----
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    from sunshine.registry.transfer import apply
+
+    monkeypatch.setattr(apply, "CHUNK_HOUSEHOLDS", 7)
+
+
+def test_chunk_after_chunk_round_trip_and_reimport(demo, small_chunks, tmp_path):
+    first = export_year(2020, tmp_path / "first", "csv", unmasked=True)
+    hy = HouseholdYear.objects.filter(year=2020).count()
+    assert hy > 7 * 10   # dozens of chunks
+    wipe_synthetic()
+    result = run(first, demo, villages=True)
+    assert result.written and not result.errors and result.households_created == hy
+    second = export_year(2020, tmp_path / "second", "csv", unmasked=True)
+    for name in ("households", "members", "villages"):
+        assert filecmp.cmp(first[name], second[name], shallow=False), name
+    before, rows = history_counts(), registry_counts()
+    again = run(first, demo, villages=True)
+    assert again.households_unchanged == hy and again.members_written == 0
+    assert history_counts() == before and registry_counts() == rows
+
+
+def test_chunk_after_chunk_with_two_years_in_one_file(demo, small_chunks, tmp_path):
+    """Two years in one file: a household and its people appear in two chunks (here adjacent ones), and the later
+    chunk must find what the earlier one wrote (the later year's values win for the person)."""
+    y19, y20 = (export_year(year, tmp_path / str(year), "csv", unmasked=True) for year in (2019, 2020))
+    counts = {year: (HouseholdYear.objects.filter(year=year).count(), MemberYear.objects.filter(year=year).count())
+              for year in (2019, 2020)}
+    people = Person.objects.filter(memberships__year__in=[2019, 2020]).distinct().count()
+    both = {}
+    for name in ("households", "members", "villages"):
+        # 2020's households in reverse order: the last chunk of 2019 and the first of 2020 hold the same households
+        later = read_csv(y20[name])[::-1] if name == "households" else read_csv(y20[name])
+        both[name] = write_csv(tmp_path / f"both-{name}.csv", read_csv(y19[name]) + later)
+    wipe_synthetic()
+    files = ImportFiles(both["households"], both["members"], both["villages"])
+    result = import_registry(files, actor=demo).result
+    assert result.written and not result.errors, result.errors[:3]
+    assert result.households_created == counts[2019][0] + counts[2020][0]
+    for year, (households, members) in counts.items():
+        assert HouseholdYear.objects.filter(year=year).count() == households
+        assert MemberYear.objects.filter(year=year).count() == members
+    assert Person.objects.count() == people
+    again = import_registry(files, actor=demo).result
+    assert again.households_unchanged == result.households_created and again.members_written == 0
+
+
+def test_an_error_in_the_third_chunk_leaves_nothing(demo, small_chunks, tmp_path, monkeypatch):
+    from sunshine.registry.transfer import apply
+
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    wipe_synthetic()
+    write, calls = apply._ChunkWriter.write, []
+
+    def failing(self, chunk, members):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("写入失败(测试)")
+        write(self, chunk, members)
+
+    monkeypatch.setattr(apply._ChunkWriter, "write", failing)
+    with pytest.raises(RuntimeError, match="写入失败"):
+        run(paths, demo, villages=True)
+    assert registry_counts() == (0, 0, 0, 0, 0) and len(calls) == 3
