@@ -82,9 +82,11 @@ class Household(TimeStampedModel):
 class HouseholdYear(TimeStampedModel):
     """One row of households.csv: a household's status, income and indicators in one year."""
 
-    # No index of their own: (household, year) is unique and (year, household, status) indexed, which serve both.
+    # No index of its own: (household, year) is unique, which serves it.
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="years", db_index=False)
-    year = models.PositiveSmallIntegerField(_("年度"))
+    # Its own index beside (year, household, status): a year's rows in table order, which the snapshot reads
+    # faster (measured: ≈ 15% of the extraction at scale 0.1).
+    year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
     head_name = models.CharField(_("户主姓名"), max_length=40)
     # Encrypted at rest (sunshine.core.crypto); the keyed hash serves lookups and matching.
     head_id_number = EncryptedCharField(_("户主身份证号"), max_length=18, hash_field="head_id_number_hash")
@@ -168,11 +170,11 @@ class MemberYear(TimeStampedModel):
     """One row of members.csv: a person's membership and circumstances in a household in one year."""
 
     household_year = models.ForeignKey(HouseholdYear, on_delete=models.CASCADE, related_name="members")
-    # No index of their own: (person, year) is unique and (year, member_status, …) indexed, which serve both
-    # (2.3 M rows a year in a province, each index written for every one).
+    # No index of its own: (person, year) is unique, which serves it (2.3 M rows a year in a province).
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", db_index=False)
-    # Repeated from household_year so the database itself enforces one household per person per year.
-    year = models.PositiveSmallIntegerField(_("年度"))
+    # Repeated from household_year so the database itself enforces one household per person per year. Indexed
+    # alone too (see HouseholdYear.year).
+    year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
     relation = models.CharField(_("与户主关系"), max_length=14, choices=c.Relation.choices)
     education_level = models.CharField(
         _("文化程度"), max_length=12, choices=c.EducationLevel.choices, blank=True
