@@ -66,8 +66,24 @@ def any_of(values: Iterable[Any], kind: str = "text") -> RawSQL:
     values = list(values)
     if connection.vendor == "postgresql":
         cast = "bigint" if kind == "int" else "text"
-        return RawSQL(f"SELECT unnest(%s::{cast}[])", (values,))  # noqa: S611 - the cast is ours
+        return RawSQL(f"SELECT unnest(%s::{cast}[])", (array_literal(values, kind),))  # noqa: S611 - the cast is ours
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))  # noqa: S611
+
+
+def array_literal(values: list[Any], kind: str = "text") -> str | list[Any]:
+    """``values`` as the text of a PostgreSQL array ('{1,2}', '{"a","b"}'), made by joining in C: psycopg
+    adapts a Python list element by element in Python, 27 ms for a chunk's 15,000 ID hashes (a tenth of a
+    province's import went there). Values that are neither ints nor strings are passed on as the list."""
+    try:
+        if kind == "int":
+            return "{" + ",".join(map(str, map(int, values))) + "}"
+        whole = "".join(values)
+    except (TypeError, ValueError):
+        return values
+    if "\\" in whole or '"' in whole:
+        # Rare (household numbers are free text): escape element by element.
+        return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    return '{"' + '","'.join(values) + '"}' if values else "{}"
 
 
 # Keys -----------------------------------------------------------------------------------------------------------

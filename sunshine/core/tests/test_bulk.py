@@ -63,6 +63,21 @@ def test_update_delete_set_value_and_any_of() -> None:
     assert list(Person.objects.filter(pk__in=ids).values_list("pk", flat=True)) == [ids[0]]
 
 
+def test_any_of_matches_text_exactly_whatever_it_contains() -> None:
+    # Household numbers are free text: quotes, backslashes, commas, braces and spaces must not split or
+    # join elements of the array PostgreSQL is sent (SQLite gets JSON).
+    awkward = ['a","b', 'c\\d', '{e}', ' f ', 'NULL', '甲,乙', '"', '\\', '']
+    now = _now()
+    ids = bulk.IdAllocator(Person).take(len(awkward))
+    bulk.insert(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender"],
+                [(pk, now, now, f.new_id(dt.date(1960, 1, i + 1)), name, "") for i, (pk, name) in
+                 enumerate(zip(ids, awkward, strict=True))])
+    for wanted in (awkward, awkward[:1], ['a', 'b'], [], ['a","b', 'x']):
+        found = Person.objects.filter(name__in=bulk.any_of(wanted)).values_list("name", flat=True)
+        assert sorted(found) == sorted(set(wanted) & set(awkward)), wanted
+    assert list(Person.objects.filter(pk__in=bulk.any_of([], "int"))) == []
+
+
 def test_id_allocator_never_reuses_keys() -> None:
     alloc = bulk.IdAllocator(Person)
     first, second = alloc.take(2), alloc.take(1)

@@ -53,14 +53,20 @@ class Table:
                 empties.append(f.get_default() if f.has_default() else "")
             else:
                 empties.append(None)
-        pairs = list(zip(self.fields, empties, strict=True))
+        names = self.fields
+        defaults = [(i, empty) for i, empty in enumerate(empties) if empty is not None]
 
         def values(row: dict[str, Any]) -> tuple[Any, ...]:
-            out = []
-            for name, empty in pairs:
-                v = row.get(name)
-                out.append(empty if v is None else v)
-            return tuple(out)
+            # map() looks the fields up at C speed (millions of rows a year); only the fields whose empty value
+            # is not None are looked at again, and only when the row has an empty cell at all.
+            out = tuple(map(row.get, names))
+            if None not in out or not defaults:
+                return out
+            listed = list(out)
+            for i, empty in defaults:
+                if listed[i] is None:
+                    listed[i] = empty
+            return tuple(listed)
 
         return values
 
