@@ -20,7 +20,7 @@ from sunshine.comparison.workflow import today as local_today
 from sunshine.core.choices import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, DivisionLevel
 from sunshine.core.ids import InvalidIdNumber, normalize_id_number
 from sunshine.core.models import Division, User
-from sunshine.core.scope import in_scope, scope_q
+from sunshine.core.scope import counts_by_prefix, in_scope, scope_q
 from sunshine.engine.comparison.catalogue import RULES, SEVERITY_LABELS
 
 RUN_NOT_FOUND = "比对批次不存在或不在您的管辖范围内"
@@ -209,10 +209,7 @@ def drill_down(reader: User, qs: QuerySet[Finding], division_code: str | None) -
     if level == DivisionLevel.VILLAGE:
         return DrillDown(division, breadcrumbs, [])
     child_len = LEVEL_PREFIX_LENGTH[LEVEL_ORDER[LEVEL_ORDER.index(level) + 1]]
-    grouped = (qs.filter(division__code__startswith=division.prefix)
-               .annotate(child=Substr("division_id", 1, child_len)).values_list("child")
-               .annotate(n=Count("id")).order_by())
-    counts = dict(grouped)
+    counts = counts_by_prefix(qs.filter(division__code__startswith=division.prefix), child_len)
     names = dict(Division.objects.filter(code__in=[c.ljust(12, "0") for c in counts]).values_list("code", "name"))
     children = []
     for child, n in sorted(counts.items()):
