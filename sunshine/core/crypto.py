@@ -277,6 +277,9 @@ def decrypt_many(values: list) -> list:
             continue
         aead = known.get(m.group(1))
         if aead is None:
+            keyring()   # the keys are loaded on first use: in a fresh process the first value finds none yet
+            aead = known.get(m.group(1))
+        if aead is None:
             STATS.seconds += time.perf_counter() - started
             return [*out, *(decrypt(v) for v in values[len(out):])]   # an unknown key: decrypt says which
         try:

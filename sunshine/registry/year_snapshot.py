@@ -258,6 +258,16 @@ def cached_beside(tables: YearTables, name: str, build: Callable[[], pa.Table]) 
     return table
 
 
+def cached_already(tables: YearTables, name: str) -> pa.Table | None:
+    """What ``cached_beside`` kept as ``name`` for this snapshot, without building it; None when it has not."""
+    if not tables.stamp or not cacheable():
+        return None
+    try:
+        return pq.read_table(year_directory(tables.year) / tables.stamp / "derived" / f"{name}.parquet")
+    except (FileNotFoundError, OSError):
+        return None
+
+
 def positions(keys: pa.Array, wanted: pa.Array) -> np.ndarray:
     """For each of ``keys``, its index in ``wanted`` or -1 (both int64, ``wanted`` unique)."""
     index = pc.index_in(keys, value_set=wanted)

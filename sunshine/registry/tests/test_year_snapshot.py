@@ -72,6 +72,27 @@ def test_assessment_comparison_and_monitoring_share_one_extraction(committed) ->
 
 
 @transactional
+def test_a_division_takes_its_id_facts_from_the_whole_years(committed, monkeypatch) -> None:
+    """Once the whole year's ID facts are derived, a division's people are those facts masked to the division:
+    equal to deriving the division's own, and no ID is decrypted again."""
+    own = comparison_snapshot.extract_people(2020, division=f.VILLAGE_A)   # derived for the village alone
+    whole = comparison_snapshot.extract_people(2020, division="")   # derives the whole year's
+    assert whole.column("id_well_formed").to_pylist() == [True] * 5
+    derived: list[str] = []
+    monkeypatch.setattr(comparison_snapshot, "division_id_facts",
+                        lambda year, division: derived.append(division))   # would fail if called
+    for division in (f.VILLAGE_A, f.VILLAGE_B, f.TOWNSHIP_A[:9], f.COUNTY[:6], "3203219"):
+        masked = comparison_snapshot.extract_people(2020, division=division)
+        assert masked.num_rows == 5
+        inside = [code.startswith(division) for code in masked.column("village_code").to_pylist()]
+        assert masked.column("id_well_formed").to_pylist() == inside and (any(inside) or division == "3203219")
+        assert [b is not None for b in masked.column("id_birth").to_pylist()] == inside
+        if division == f.VILLAGE_A:
+            assert masked.equals(own)
+    assert derived == []
+
+
+@transactional
 def test_an_edit_invalidates(committed) -> None:
     before = ys.year_tables(2020)
     services.update_household_year(actor=committed["actor"], household_year=committed["a"],
