@@ -36,6 +36,7 @@ from sunshine.comparison.models import DatasetLoad
 from sunshine.core.crypto import decrypt_many
 from sunshine.engine.comparison.prepare import id_facts, people_table
 from sunshine.engine.comparison.snapshot import ID_FACTS, LINKS, PEOPLE
+from sunshine.engine.comparison.versions import read_unlinked
 from sunshine.registry import year_snapshot
 from sunshine.registry.models import MemberYear
 
@@ -97,10 +98,16 @@ def extract_people(year: int, prefix: str = "", *, division: str | None = "") ->
         facts = {name: pa.nulls(n, PEOPLE.field(name).type) for name in ID_FACTS}
         facts["id_well_formed"] = pa.array(np.zeros(n, dtype=bool))
     else:
-        found = year_snapshot.cached_beside(tables, f"id_facts_{division or 'all'}",
-                                            lambda: division_id_facts(year, division))
+        # The whole year's facts, once derived (a province's 2.3 M IDs decrypted), serve every division: masked
+        # to its members, they are what deriving the division's own would give.
+        whole = year_snapshot.cached_already(tables, "id_facts_all") if division else None
+        found = whole if whole is not None else year_snapshot.cached_beside(
+            tables, f"id_facts_{division or 'all'}", lambda: division_id_facts(year, division))
         where = year_snapshot.positions(base.column("member_key").combine_chunks(),
                                         found.column("member_key").combine_chunks())
+        if whole is not None:
+            outside = pc.invert(pc.starts_with(base.column("village_code").combine_chunks(), division))
+            where[outside.to_numpy(zero_copy_only=False)] = -1
         spread = pa.array(where, mask=where < 0)
         facts = {name: found.column(name).take(spread) for name in ID_FACTS}
         facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
@@ -139,19 +146,23 @@ def plain_people(year: int, prefix: str = "") -> pa.Table:
     return fetch_arrow(qs.order_by("pk").values_list(*(paths[f.name] for f in fields)), pa.schema(fields))
 
 
-def _unlinked_rows(load: DatasetLoad) -> pa.Table:
-    """Rows of a load with neither a valid ID nor a hash: only they need probabilistic matching. Read with a
-    filter so a large load is not read whole."""
-    dataset = pads.dataset(data_path(load.path), format="parquet")
+def _unlinked_rows(load: DatasetLoad, sha256: str | None = None) -> pa.Table:
+    """Rows of a load with neither a valid ID nor a hash: only they need probabilistic matching. From the
+    load's unlinked sidecar when it is that of the file's content (``sha256``), else read with a filter."""
+    path = data_path(load.path)
+    if sha256 is not None and (kept := read_unlinked(path, stamp=sha256)) is not None:
+        return kept
+    dataset = pads.dataset(path, format="parquet")
     return dataset.to_table(filter=pc.field("id_number").is_null() & pc.field("id_hash").is_null())
 
 
 def link_loads(loads: Sequence[DatasetLoad], people: pa.Table, *, threshold: float, engine: str,
-               spark_session: Any = None) -> pa.Table:
-    """LINKS for the rows of every load that have no ID (sunshine.engine.linkage), one model over them all."""
+               spark_session: Any = None, stamps: dict[int, str] | None = None) -> pa.Table:
+    """LINKS for the rows of every load that have no ID (sunshine.engine.linkage), one model over them all.
+    ``stamps``: the sha256 of each load's file by load id (the snapshot's), to use their sidecars."""
     from sunshine.engine.linkage import link, unmatched_rows
 
-    parts = [unmatched_rows(load.dataset, _unlinked_rows(load)) for load in loads]
+    parts = [unmatched_rows(load.dataset, _unlinked_rows(load, (stamps or {}).get(load.pk))) for load in loads]
     department = pa.concat_tables(parts) if parts else None
     if department is None or department.num_rows == 0 or people.num_rows == 0:
         return LINKS.empty_table()
@@ -213,7 +224,8 @@ def build(directory: Path, *, year: int, prefix: str, loads: Sequence[DatasetLoa
     people = extract_people(year, division=prefix if "C-ID" in header.get("rules", ()) else None)
     pq.write_table(people, directory / PEOPLE_FILE)
     progress(20, "概率匹配无身份证号的部门数据")
-    links = link_loads(loads, people, threshold=min_probability, engine=engine, spark_session=spark_session)
+    links = link_loads(loads, people, threshold=min_probability, engine=engine, spark_session=spark_session,
+                       stamps={entry["id"]: entry["sha256"] for entry in entries})
     pq.write_table(links, directory / LINKS_FILE)
     manifest = {
         "format": FORMAT, **header, "year": year, "division_prefix": prefix, "min_probability": min_probability,

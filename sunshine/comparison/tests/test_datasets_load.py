@@ -51,7 +51,7 @@ def claims(n: int = 6) -> list[list[object]]:
 def stored_files(data_dir) -> list[str]:
     """The loads' files, without what each keeps beside it for incremental comparison (versions.Sidecars)."""
     root = data_dir / "datasets"
-    sidecars = (".keys.parquet", ".diff.parquet", ".rows.arrow")
+    sidecars = (".keys.parquet", ".diff.parquet", ".rows.arrow", ".unlinked.parquet")
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
                   if p.is_file() and not p.name.endswith(sidecars)) if root.exists() else []
 
@@ -67,6 +67,29 @@ def test_a_load_keeps_its_keys_rows_and_diff_beside_it(users, tmp_path, data_dir
                                                                         ".rows.arrow")))
     assert beside == ["v1.keys.parquet", "v1.rows.arrow", "v2.diff.parquet", "v2.keys.parquet", "v2.rows.arrow"]
     assert pq.read_table(root / "v2.diff.parquet").num_rows == 2   # both rows have other IDs
+
+
+def test_a_load_keeps_its_rows_without_an_id_beside_it(users, tmp_path, data_dir):
+    """What probabilistic matching reads of a load (rows with neither an ID nor a hash) is kept beside it at
+    load time and equals the filtered read of the file; kept rows of another content are not used."""
+    from sunshine.comparison.runs.snapshot import _unlinked_rows, sha256_file
+    from sunshine.engine.comparison.versions import Sidecars
+    from sunshine.engine.linkage import unmatched_rows
+
+    path = s.write_csv(tmp_path / "d.csv", ["身份证号", "姓名", "死亡日期"],
+                       [[new_id(), "张三", "2020-01-01"], ["", "李四", "2020-02-01"],
+                        ["320321195002021235", "王五", "2020-03-01"], ["", "赵六", "2020-04-01"]])
+    outcome = load_dataset("deaths", path, actor=users["county"])
+    load = outcome.load
+    assert load is not None, outcome
+    stored = data_dir / load.path
+    kept = _unlinked_rows(load, sha256_file(stored))
+    read = _unlinked_rows(load)          # no stamp: the file itself, filtered
+    assert Sidecars.of(stored).unlinked.is_file() and kept.num_rows == read.num_rows >= 2
+    assert unmatched_rows("deaths", kept).equals(unmatched_rows("deaths", read))
+    assert sorted(unmatched_rows("deaths", kept).column("name").to_pylist()) == sorted(
+        n for n in read.column("name").to_pylist() if n)
+    assert _unlinked_rows(load, "another content").equals(read)   # kept for another content: not used
 
 
 def test_every_format_loads_to_the_same_parquet(users, tmp_path):

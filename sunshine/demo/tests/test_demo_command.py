@@ -126,11 +126,11 @@ def _statements_of_a_demo_village_print(folder: Path) -> None:
 def _dataset_files() -> list[Path]:
     from django.conf import settings
 
-    from sunshine.engine.comparison.versions import DIFF, KEYS
+    from sunshine.engine.comparison.versions import DIFF, KEYS, UNLINKED
 
-    # The versions themselves, not what each keeps beside it for incremental comparison.
+    # The versions themselves, not what each keeps beside it (incremental comparison, linkage).
     return sorted(p for p in (Path(settings.DATA_DIR) / "datasets").glob("*/*.parquet")
-                  if not p.name.endswith((KEYS, DIFF)))
+                  if not p.name.endswith((KEYS, DIFF, UNLINKED)))
 
 
 def test_a_rerun_leaves_nothing_of_the_previous_demo(settings, tmp_path: Path) -> None:
