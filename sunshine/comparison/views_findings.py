@@ -24,6 +24,7 @@ from sunshine.comparison.runs.services import ROLES_THAT_RUN_COMPARISON
 from sunshine.core.attachments import attachment_response
 from sunshine.core.audit import log_access, log_full_read
 from sunshine.core.choices import AccessAction
+from sunshine.core.drill import drill_down
 from sunshine.core.ids import mask_text
 from sunshine.core.scope import show_id_number
 from sunshine.engine.comparison.catalogue import MATCH_LABELS
@@ -43,7 +44,7 @@ def _list(request: HttpRequest, *, overdue_only: bool) -> HttpResponse:
     if rows and request.user.can_see_full_personal_data:
         log_access(user=request.user, action=AccessAction.VIEW_FULL, object_type="finding_list",
                    object_ref=str(page.number), detail=mask_text(request.GET.urlencode()), request=request)
-    drill = selectors.drill_down(request.user, selectors.findings(request.user, filters, today=on,
+    drill = drill_down(request.user, selectors.findings(request.user, filters, today=on,
                                                                   skip_division=True), filters.division)
     query = request.GET.copy()
     query.pop("page", None)

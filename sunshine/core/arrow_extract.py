@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -181,7 +182,10 @@ def fetch_sql(sql: str, params: Sequence[Any], schema: pa.Schema, *, using: str 
 def fetch_arrow(queryset: QuerySet, schema: pa.Schema, *, reader: str | None = None) -> pa.Table:
     """Run a ``values_list`` queryset (its columns in ``schema`` order) and return an Arrow table."""
     compiler = queryset.query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # none() or an empty IN list: Django compiles no SQL for what matches nothing
+        return schema.empty_table()
     # Stored encrypted (sunshine.core.crypto): the engine gets the plain value, in memory only.
     encrypted = [isinstance(getattr(expression, "target", None), EncryptedCharField)
                  for expression, _sql, _alias in compiler.select]

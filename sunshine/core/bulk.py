@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
 from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField, seal_rows
+from sunshine.core.sql import inner_sql
 
 UPDATE_BATCH = 1000  # rows per UPDATE … FROM (VALUES …) statement on PostgreSQL
 
@@ -291,7 +292,10 @@ def delete(model: type[models.Model], pks: Sequence[int]) -> None:
 def delete_where_pk_in(model: type[models.Model], subquery: models.QuerySet, *, key: str | None = None) -> None:
     """DELETE … WHERE <key> IN (subquery's primary keys), in SQL: no signals. ``key`` is the column compared
     (default the model's primary key; a history table names the original key differently)."""
-    sql, params = subquery.order_by().values("pk").query.sql_with_params()
+    compiled = inner_sql(subquery.order_by().values("pk"))
+    if compiled is None:  # nothing can match
+        return
+    sql, params = compiled
     with connection.cursor() as cur:
         cur.execute(
             f"DELETE FROM {table(model)} WHERE {q(key or model._meta.pk.column)} IN ({sql})",  # noqa: S608

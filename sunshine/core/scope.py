@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 
 from sunshine.core.ids import mask_id_number, mask_phone
+from sunshine.core.sql import select_over
 
 if TYPE_CHECKING:
     from sunshine.core.models import Division, User
@@ -114,12 +113,6 @@ def counts_by_prefix(qs: QuerySet[Any], length: int) -> dict[str, int]:
     """Rows of ``qs`` counted by the first ``length`` characters of their division: counted per division first,
     which PostgreSQL reads from the division index alone, then summed per prefix — a province's 158,000 findings
     in 22 ms, against 170 ms for a substring computed on every row of the table."""
-    try:
-        inner, params = qs.order_by().values_list("division_id").annotate(n=Count("*")).query.sql_with_params()
-    except EmptyResultSet:  # a filter that matches nothing (none(), an empty IN list)
-        return {}
-    with connection.cursor() as cur:
-        # The inner query is the ORM's, its values bound separately.
-        cur.execute(f"SELECT SUBSTR(d.division_id, 1, %s), SUM(d.n) FROM ({inner}) d GROUP BY 1",  # noqa: S608
-                    (length, *params))
-        return {child: int(n) for child, n in cur.fetchall()}
+    rows = select_over(qs.order_by().values_list("division_id").annotate(n=Count("*")),
+                       "SELECT SUBSTR(d.division_id, 1, %s), SUM(d.n) FROM ({inner}) d GROUP BY 1", (length,))
+    return {child: int(n) for child, n in rows}

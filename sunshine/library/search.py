@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from sunshine.core.ids import mask_text
+from sunshine.core.sql import inner_sql
 from sunshine.library import segment
 from sunshine.library.backends import MAX_INDEXED_CHARS, Entry, backend
 from sunshine.library.models import PolicyDocument
@@ -96,7 +97,9 @@ def search(query: str, filters: Filters | None = None, *, limit: int = 20, offse
     filters = filters or Filters()
     within = None
     if filters != Filters():
-        within = filters.apply(PolicyDocument.objects.all()).values("pk").query.sql_with_params()
+        within = inner_sql(filters.apply(PolicyDocument.objects.all()).values("pk"))
+        if within is None:  # filters no document can match
+            return results
     total, ranked = backend().search(terms, within, max(0, limit), max(0, offset))
     results.total = total
     docs = PolicyDocument.objects.select_related("supersedes").in_bulk([pk for pk, _s in ranked])

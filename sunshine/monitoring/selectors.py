@@ -10,13 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from sunshine.core.models import User
 from sunshine.core.scope import in_scope
+from sunshine.core.sql import select_over
 from sunshine.monitoring.choices import EscalationLevel, WarningCode, WarningStatus
 from sunshine.monitoring.models import EarlyWarning, Measure, MonitoredHousehold, WarningEvent
 from sunshine.monitoring.workflow import today as local_today
@@ -118,20 +118,11 @@ def counts_by_code(qs: QuerySet[EarlyWarning]) -> list[dict[str, Any]]:
     """How many of ``qs`` carry each warning code (a warning with two codes counts under both): one query that
     unnests each warning's codes once (a province's 36,000 warnings: 46 ms, against 123 ms for one text match
     per code and row). A warning's codes are distinct (one flag per code in the engine), so rows count warnings."""
-    totals: dict[str, int] = {}
-    try:
-        inner, params = qs.order_by().values("codes").query.sql_with_params()
-    except EmptyResultSet:  # a filter that matches nothing (none(), an empty IN list)
-        inner = ""
-    if inner:
-        # The inner query is the ORM's, its values bound separately.
-        if connection.vendor == "postgresql":
-            sql = f"SELECT c, COUNT(*) FROM ({inner}) w CROSS JOIN LATERAL jsonb_array_elements_text(w.codes) c GROUP BY c"  # noqa: E501, S608
-        else:
-            sql = f"SELECT j.value, COUNT(*) FROM ({inner}) w, json_each(w.codes) j GROUP BY j.value"  # noqa: S608
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            totals = dict(cur.fetchall())
+    if connection.vendor == "postgresql":
+        outer = "SELECT c, COUNT(*) FROM ({inner}) w CROSS JOIN LATERAL jsonb_array_elements_text(w.codes) c GROUP BY c"
+    else:
+        outer = "SELECT j.value, COUNT(*) FROM ({inner}) w, json_each(w.codes) j GROUP BY j.value"
+    totals = dict(select_over(qs.order_by().values("codes"), outer))
     return [{"code": code, "label": label, "n": totals.get(code, 0)} for code, label in WarningCode.choices]
 
 

@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from sunshine.comparison.selectors import drill_down
 from sunshine.core.audit import log_access, log_full_read
 from sunshine.core.choices import AccessAction
+from sunshine.core.drill import drill_down
 from sunshine.core.ids import mask_text
 from sunshine.monitoring import display, selectors, workflow
 from sunshine.monitoring.forms import ClearForm, HandOverForm, MeasureForm, VerifyForm, WarningFilterForm
