@@ -58,10 +58,10 @@ start_pg
 echo "== pytest on SQLite and on PostgreSQL, side by side"
 pg_log="$root/var/test-pg/pytest.log"
 ( SUNSHINE_DATA_DIR="$root/var/test-pg" DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/postgres" \
-    .venv/bin/pytest -q --ignore=sunshine/engine/tests --output=var/test-results-pg "$@" >"$pg_log" 2>&1 ) &
+    .venv/bin/pytest -q --durations=15 --ignore=sunshine/engine/tests --output=var/test-results-pg "$@" >"$pg_log" 2>&1 ) &
 pg_pid=$!
 sqlite_status=0
-SUNSHINE_DATA_DIR="$root/var/test" env -u DATABASE_URL .venv/bin/pytest -q "$@" || sqlite_status=$?
+SUNSHINE_DATA_DIR="$root/var/test" env -u DATABASE_URL .venv/bin/pytest -q --durations=15 "$@" || sqlite_status=$?
 pg_status=0
 wait "$pg_pid" || pg_status=$?
 echo "== pytest on PostgreSQL (output)"
