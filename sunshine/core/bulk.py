@@ -313,3 +313,27 @@ def set_value(model: type[models.Model], column: str, value: Any, pks: Sequence[
             f"UPDATE {table(model)} SET {q(column)} = %s WHERE {q(model._meta.pk.column)} IN {sql}",  # noqa: S608
             [value, *params],
         )
+
+
+HISTORY_ONLY = ("history_date", "history_change_reason", "history_type", "history_user_id")
+
+
+def write_history(model: type[models.Model], history_model: type[models.Model], pks: Sequence[int], *,
+                  when: Any, reason: str, kind: str, user_id: int | None) -> None:
+    """One history row (django-simple-history's table) for each of the given rows as the database holds them now,
+    copied by the database itself (INSERT … SELECT): every column the history table shares with the row, sealed
+    values and their hashes included, plus when, why, what (``kind``: "+", "~" or "-") and who. Call it after an
+    insert or update and before a delete. A province's year is three million history rows: sent from Python they
+    were a second COPY of everything just written."""
+    if not pks:
+        return
+    own = {f.column for f in model._meta.concrete_fields}
+    shared = [f.column for f in history_model._meta.concrete_fields if f.column in own]
+    cols = ", ".join(q(c) for c in shared)
+    keys, params = any_of(pks, "int").as_sql(None, connection)  # type: ignore[arg-type]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table(history_model)} ({cols}, {', '.join(q(c) for c in HISTORY_ONLY)}) "  # noqa: S608
+            f"SELECT {cols}, %s, %s, %s, %s FROM {table(model)} WHERE {q(model._meta.pk.column)} IN {keys}",
+            [when, reason, kind, user_id, *params],
+        )

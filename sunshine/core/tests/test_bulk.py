@@ -122,3 +122,27 @@ def test_statistics_follow_a_table_the_load_grows() -> None:
     assert near_count(analysed)                     # doubled: analysed, the transaction's own rows counted
     assert load(100) == analysed                    # not doubled again: the statistics are left as they are
     assert near_count(load(int(start) + first + 200))
+
+
+def test_write_history_copies_each_row_as_stored_with_when_why_what_and_who(users) -> None:
+    ids = bulk.IdAllocator(Person).take(2)
+    now = _now()
+    numbers = [f.new_id(dt.date(1970, 5, 6)), f.new_id(dt.date(1971, 7, 8))]
+    bulk.insert(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"],
+                [(pk, now, now, number, name, "female", dt.date(1970, 5, 6))
+                 for pk, number, name in zip(ids, numbers, ("王五", "赵六"), strict=True)])
+    actor = users["county"]
+    when = connection.ops.adapt_datetimefield_value(now)
+    bulk.write_history(Person, Person.history.model, ids, when=when, reason="批量导入", kind="+", user_id=actor.pk)
+    bulk.write_history(Person, Person.history.model, ids[:1], when=when, reason="批量导入", kind="-",
+                       user_id=actor.pk)
+    bulk.delete(Person, ids[:1])
+    rows = Person.history.filter(id__in=ids).order_by("history_id")
+    assert [(h.id, h.history_type, h.history_user_id, h.history_change_reason) for h in rows] == [
+        (ids[0], "+", actor.pk, "批量导入"), (ids[1], "+", actor.pk, "批量导入"), (ids[0], "-", actor.pk, "批量导入")]
+    for h in rows:  # the sealed number and its hash copied as stored: the history row reads back the same person
+        assert (h.id_number, h.id_number_hash, h.name) == (
+            numbers[ids.index(h.id)], keyed_hash(numbers[ids.index(h.id)]), ("王五", "赵六")[ids.index(h.id)])
+        assert h.history_date == now and h.created_at == now
+    assert not Person.objects.filter(pk=ids[0]).exists()
+    bulk.write_history(Person, Person.history.model, [], when=when, reason="", kind="~", user_id=None)

@@ -19,7 +19,8 @@ from sunshine.core.bulk import (
     set_value,
     table,
     update,
+    write_history,
 )
 
 __all__ = ["PG_TYPES", "UPDATE_BATCH", "IdAllocator", "Statistics", "any_of", "delete", "insert", "large_cache",
-           "pg_types", "q", "set_value", "table", "update"]
+           "pg_types", "q", "set_value", "table", "update", "write_history"]

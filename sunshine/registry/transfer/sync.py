@@ -1,10 +1,10 @@
 """Rows of one table brought to the values a file asks for: compared in memory, then only the rows that
 differ written, each with its django-simple-history row (the acting user, one timestamp per import).
 
-The history rows are written like the rows themselves (bulk.insert), not through simple-history's
-bulk_create_with_history: that builds two model instances per row and inserts 49 rows per statement on
-SQLite, which alone would take minutes for a county. The historical tables are ordinary tables; the rows
-written here are the ones simple-history would write ("+" created, "~" changed, "-" deleted)."""
+The history rows are copied from the table by the database once the rows are written (bulk.write_history), not
+through simple-history's bulk_create_with_history: that builds two model instances per row and inserts 49 rows per
+statement on SQLite, which alone would take minutes for a county. The historical tables are ordinary tables; the
+rows written here are the ones simple-history would write ("+" created, "~" changed, "-" deleted)."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ class Table:
 
 
 def loaded(values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...]:
-    """(id, *fields) as read → (id, created_at, updated_at, *fields) with the times left unknown: they are read in
-    flush for the rows written (a province's year compares millions of rows and writes few of them again)."""
+    """(id, *fields) as read → (id, created_at, updated_at, *fields) with the times left unknown: nothing needs
+    them (the history rows are copied from the table), and a province's year compares millions of rows."""
     return (values[0], None, None, *values[1:])
 
 
@@ -87,10 +87,6 @@ class Stamp:
     @cached_property
     def db_now(self) -> Any:
         return connection.ops.adapt_datetimefield_value(self.now)
-
-
-def db_time(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 @dataclass
@@ -117,40 +113,30 @@ class Changes:
     def count(self) -> int:
         return len(self.inserts) + len(self.updates) + len(self.deletes)
 
-    def _read_times(self) -> None:
-        """created_at and updated_at of the rows to update or delete that were loaded without them (``loaded``)."""
-        unknown = [r[0] for r in (*self.updates, *self.deletes) if r[1] is None]
-        if not unknown:
-            return
-        times = {pk: (created, updated) for pk, created, updated in self.table.model.objects.filter(
-            pk__in=bulk.any_of(unknown, "int")).order_by().values_list("id", "created_at", "updated_at")}
-        self.updates = [r if r[1] is not None else (r[0], times[r[0]][0], *r[2:]) for r in self.updates]
-        self.deletes = [r if r[1] is not None else (r[0], *times[r[0]], *r[3:]) for r in self.deletes]
-
     def flush(self, stamp: Stamp) -> None:
-        """Deletes, then updates, then inserts (so that a unique key freed by one is free for the next)."""
+        """Deletes, then updates, then inserts (so that a unique key freed by one is free for the next); each
+        row's history row is copied from the table by the database (bulk.write_history)."""
         t = self.table
-        self._read_times()
         now = stamp.db_now
-        tail = (now, REASON)
-        history_columns = (*BOOKKEEPING, *t.columns, "history_date", "history_change_reason", "history_type",
-                           "history_user_id")
-        history: list[tuple[Any, ...]] = []
+
+        def history(pks: list[int], kind: str) -> None:
+            bulk.write_history(t.model, t.history_model, pks, when=now, reason=REASON, kind=kind,
+                               user_id=stamp.user_id)
+
         if self.deletes:
-            history += [(r[0], db_time(r[1]), db_time(r[2]), *r[3:], *tail, "-", stamp.user_id)
-                        for r in self.deletes]
-            bulk.delete(t.model, [r[0] for r in self.deletes])
+            gone = [r[0] for r in self.deletes]
+            history(gone, "-")
+            bulk.delete(t.model, gone)
         if self.updates:
             bulk.update(t.model, ("updated_at", *t.columns), [(now, *r[2:], r[0]) for r in self.updates])
-            history += [(r[0], db_time(r[1]), now, *r[2:], *tail, "~", stamp.user_id) for r in self.updates]
+            history([r[0] for r in self.updates], "~")
         if self.inserts:
             bulk.insert(t.model, (*BOOKKEEPING, *t.columns), [(r[0], now, now, *r[1:]) for r in self.inserts])
-            history += [(r[0], now, now, *r[1:], *tail, "+", stamp.user_id) for r in self.inserts]
-        bulk.insert(t.history_model, history_columns, history)
+            history([r[0] for r in self.inserts], "+")
         self.inserts, self.updates, self.deletes = [], [], []
 
 
 def flush_all(changes: Sequence[Changes], stamp: Stamp) -> None:
-    with sealing_once():  # a row and its history row share one ciphertext (ID numbers, phones)
+    with sealing_once():  # a head's ID number is sealed once for the person and the household-year
         for c in changes:
             c.flush(stamp)
