@@ -53,6 +53,35 @@ def test_check_character_matches_standard_example():
     assert check_character("11010519491231002") == "X"
 
 
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_the_standards_weighted_sum(first17):
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    assert check_character(first17) == "10X98765432"[total % 11]
+
+
+@pytest.mark.parametrize("first17", ["1101051949123100", "1101051949123100２", "110105194912310٠2",
+                                     "1101051949123100a"])
+def test_check_character_wants_seventeen_ascii_digits(first17):
+    with pytest.raises(ValueError, match="17 digits"):
+        check_character(first17)
+
+
+@pytest.mark.parametrize("raw", ["１１０１０５１９４９１２３１００２Ｘ", "110105194912310٠2X", "11010５491231002"])
+def test_digits_of_other_scripts_are_not_an_id_number(raw):
+    # Callers that accept full-width input (the importers) translate it first; the core parser refuses it
+    # rather than store a "normalised" number with non-ASCII digits.
+    with pytest.raises(InvalidIdNumber, match="18位"):
+        parse_id_number(raw)
+
+
+def test_a_birth_date_after_today_is_refused():
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(InvalidIdNumber, match="出生日期"):
+        parse_id_number(make_id_number("320321", tomorrow, 1))
+    assert parse_id_number(make_id_number("320321", dt.date.today(), 1)).birth_date == dt.date.today()
+
+
 def test_masking():
     assert mask_id_number("32032119800101123X") == "320321********123X"
     assert mask_phone("13812345678") == "138****5678"
