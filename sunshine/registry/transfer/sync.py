@@ -95,7 +95,7 @@ class Changes:
 
     table: Table
     inserts: list[tuple[Any, ...]] = field(default_factory=list)   # (id, *values)
-    updates: list[tuple[Any, ...]] = field(default_factory=list)   # (id, created_at, *values)
+    updates: list[tuple[Any, ...]] = field(default_factory=list)   # (id, *values)
     deletes: list[tuple[Any, ...]] = field(default_factory=list)   # an existing row as loaded
 
     def sync(self, existing: tuple[Any, ...] | None, values: tuple[Any, ...], new_id: Callable[[], int]) -> int:
@@ -106,7 +106,7 @@ class Changes:
             self.inserts.append((pk, *values))
             return pk
         if tuple(existing[3:]) != values:
-            self.updates.append((existing[0], existing[1], *values))
+            self.updates.append((existing[0], *values))
         return existing[0]
 
     @property
@@ -128,7 +128,7 @@ class Changes:
             history(gone, "-")
             bulk.delete(t.model, gone)
         if self.updates:
-            bulk.update(t.model, ("updated_at", *t.columns), [(now, *r[2:], r[0]) for r in self.updates])
+            bulk.update(t.model, ("updated_at", *t.columns), [(now, *r[1:], r[0]) for r in self.updates])
             history([r[0] for r in self.updates], "~")
         if self.inserts:
             bulk.insert(t.model, (*BOOKKEEPING, *t.columns), [(r[0], now, now, *r[1:]) for r in self.inserts])
