@@ -146,3 +146,38 @@ def test_write_history_copies_each_row_as_stored_with_when_why_what_and_who(user
         assert h.history_date == now and h.created_at == now
     assert not Person.objects.filter(pk=ids[0]).exists()
     bulk.write_history(Person, Person.history.model, [], when=when, reason="", kind="~", user_id=None)
+
+
+def test_insert_objects_stores_every_value_as_the_orms_save_would(users) -> None:
+    """The values a field passes through unchanged skip get_db_prep_save; the others (an int for a float, a
+    choices member, a decimal, a date, JSON, the ID) still take it: both rows must read back the same."""
+    from decimal import Decimal
+
+    from sunshine.comparison.choices import FindingStatus
+    from sunshine.comparison.models import Finding
+    from sunshine.comparison.tests.factories import make_run
+
+    run = make_run(actor=users["county"])
+    number = f.new_id()
+
+    def finding(fingerprint: str) -> Finding:
+        return Finding(rule="C-DEAD", severity="high", year=2020, division_id=f.COUNTY, id_number=number,
+                       name="甲", dataset="deaths", evidence=[{"身份证号": number, "金额": "1.50"}], match="exact",
+                       probability=1, amount=Decimal("12.50"), explanation="说明", fingerprint=fingerprint,
+                       status=FindingStatus.PENDING, deadline=dt.date(2026, 2, 9), first_run=run, last_run=run)
+
+    by_orm = finding("a" * 64)
+    by_orm.save()
+    bulk.insert_objects(Finding, [inserted := finding("b" * 64)])
+    assert inserted.created_at is not None and inserted.updated_at == inserted.created_at
+
+    skip = {"id", "fingerprint", "created_at", "updated_at", "id_number", "evidence"}  # sealed: random nonces
+    names = [fld.column for fld in Finding._meta.concrete_fields if fld.column not in skip]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(names)} FROM comparison_finding WHERE fingerprint IN (%s, %s) "  # noqa: S608
+                    "ORDER BY fingerprint", ["a" * 64, "b" * 64])
+        orm_row, bulk_row = cur.fetchall()
+    assert dict(zip(names, bulk_row, strict=True)) == dict(zip(names, orm_row, strict=True))
+    back = Finding.objects.get(fingerprint="b" * 64)
+    assert (back.id_number, back.evidence, back.probability) == (number, by_orm.evidence, 1.0)
+    assert type(back.probability) is float and back.status == FindingStatus.PENDING
