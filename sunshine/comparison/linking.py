@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
@@ -25,24 +25,20 @@ from sunshine.comparison.choices import FindingStatus, RunKind
 from sunshine.comparison.models import ComparisonRun, Finding, FindingEvent, FindingOccurrence
 from sunshine.core import bulk
 
-BATCH = 1000
 RAISED, RECURRED = "raised", "recurred"
 EVENT_FIELDS = ["finding", "at", "user", "action", "from_status", "to_status", "note", "attachment", "run"]
 RUN_NAMES = {RunKind.COMPARISON: "比对批次", RunKind.FUNDS: "资金项目核查批次",
              RunKind.ASSISTANCE: "帮扶责任核查批次"}
 
 
-def chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
 def latest_earlier(fingerprints: Sequence[str]) -> dict[str, tuple[int, str]]:
     latest: dict[str, tuple[int, str]] = {}
-    for chunk in chunks(list(fingerprints)):
-        for pk, fp, status in (Finding.objects.filter(fingerprint__in=chunk).order_by("pk")
-                               .values_list("pk", "fingerprint", "status")):
-            latest[fp] = (pk, status)
+    if not fingerprints:
+        return latest
+    # one query, ascending keys: the newest finding of a fingerprint is the one kept
+    for pk, fp, status in (Finding.objects.filter(fingerprint__in=bulk.any_of(fingerprints)).order_by("pk")
+                           .values_list("pk", "fingerprint", "status")):
+        latest[fp] = (pk, status)
     return latest
 
 
@@ -82,8 +78,9 @@ def raise_findings(run: ComparisonRun, candidates: Sequence[Finding], *, verific
                for pk, status in linked.items()]
     bulk.insert(FindingEvent, bulk.columns(FindingEvent, EVENT_FIELDS), events)
     now = timezone.now()
-    for chunk in chunks(sorted(linked)):
-        Finding.objects.filter(pk__in=chunk, last_run_id__lt=run.pk).update(last_run=run, updated_at=now)
+    if linked:
+        Finding.objects.filter(pk__in=bulk.any_of(sorted(linked), "int"), last_run_id__lt=run.pk).update(
+            last_run=run, updated_at=now)
     return {
         "total": len(candidates),
         "by_rule": dict(sorted(Counter(f.rule for f in candidates).items())),

@@ -19,10 +19,14 @@ import pyarrow.parquet as pq
 
 from sunshine.comparison.datasets.sealing import plain_head_numbers
 from sunshine.comparison.runs.snapshot import FORMAT, Snapshot
+from sunshine.core import bulk
+from sunshine.core.arrow_extract import fetch_arrow
 from sunshine.engine.comparison.prepare import resolve_ids
 from sunshine.registry.models import Person
 
 BATCH = 1000
+_PERSONS = pa.schema([pa.field("pk", pa.int64()), pa.field("id_number", pa.string()),
+                      pa.field("id_number_hash", pa.string())])
 
 
 def _chunks(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
@@ -44,11 +48,12 @@ def member_numbers(snap: Snapshot, members: set[int]) -> dict[int, str | None]:
         rows = _people(snap, wanted, ["member_key", "id_number"])
         return dict(zip(rows["member_key"].to_pylist(), rows["id_number"].to_pylist(), strict=True))
     rows = _people(snap, wanted, ["member_key", "person_key", "id_hash"]).to_pylist()
-    current: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(sorted({r["person_key"] for r in rows})):
-        for pk, number, hashed in Person.objects.filter(pk__in=chunk).values_list("pk", "id_number",
-                                                                                   "id_number_hash"):
-            current[pk] = (number, hashed)
+    # one query, the numbers decrypted column-wise (a province's run names 150,000 members)
+    persons = fetch_arrow(Person.objects.filter(pk__in=bulk.any_of(sorted({r["person_key"] for r in rows}), "int"))
+                          .order_by().values_list("pk", "id_number", "id_number_hash"), _PERSONS)
+    current = dict(zip(persons["pk"].to_pylist(),
+                       zip(persons["id_number"].to_pylist(), persons["id_number_hash"].to_pylist(), strict=True),
+                       strict=True))
     out: dict[int, str | None] = {}
     stale: dict[int, str] = {}
     for r in rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from sunshine.comparison.datasets.sealing import unseal
 from sunshine.comparison.linking import raise_findings
 from sunshine.comparison.models import ComparisonRun, Finding
 from sunshine.comparison.runs.snapshot import Snapshot
+from sunshine.core import bulk
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.models import Division
 from sunshine.engine.comparison.datasets import (
@@ -37,7 +38,6 @@ from sunshine.engine.comparison.datasets import (
 from sunshine.engine.dialect import string_literal
 from sunshine.registry.models import Household, Person
 
-BATCH = 1000
 ROW_LABEL, LOAD_LABEL = "行号", "部门数据批次"
 _EXTRA_LABELS = {"source_row": ROW_LABEL, "id_raw": "原始身份证号"}
 
@@ -48,11 +48,6 @@ def fingerprint(row: dict[str, Any]) -> str:
     person = row.get("id_number") or row.get("id_hash") or (f"name:{row['name']}" if row.get("name") else "")
     parts = (row["rule"], str(row["year"]), row.get("household_no") or "", person, row.get("dataset") or "")
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 # --- evidence ------------------------------------------------------------------------------------------
@@ -129,10 +124,12 @@ def _evidence(rows: list[dict[str, Any]], snap: Snapshot) -> dict[str, dict[int,
 
 
 def _existing(model: Any, field: str, keys: set[Any], **filters: Any) -> set[Any]:
-    found: set[Any] = set()
-    for chunk in _chunks(sorted(keys)):
-        found.update(model.objects.filter(**{f"{field}__in": chunk}, **filters).values_list(field, flat=True))
-    return found
+    if not keys:
+        return set()
+    # one query whatever the number of keys (a province's run asks after 150,000 households)
+    kind = "int" if all(type(k) is int for k in keys) else "text"
+    return set(model.objects.filter(**{f"{field}__in": bulk.any_of(sorted(keys), kind)}, **filters)
+               .values_list(field, flat=True))
 
 
 def _counties(rows: list[dict[str, Any]]) -> set[str]:
