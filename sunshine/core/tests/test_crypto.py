@@ -303,3 +303,13 @@ def test_decrypt_many_loads_the_keys_itself(monkeypatch) -> None:
     monkeypatch.setattr(crypto, "decrypt", lambda text: pytest.fail("decrypted value by value"))
     crypto.forget_cached_keys()
     assert crypto.decrypt_many([*values, "", None]) == [f"32032119900101{i:04d}" for i in range(3)] + ["", None]
+
+
+def test_decrypt_many_is_decrypt_value_by_value() -> None:
+    sealed = crypto.encrypt("320321199001010012")
+    kid = sealed[:8]
+    mixed = [sealed, "", None, "320321199001010012", f"{kid}x not sealed", "zzzzzzzz:not a key id", "张三"]
+    assert crypto.decrypt_many(mixed) == [crypto.decrypt(v) for v in mixed]
+    tampered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    with pytest.raises(crypto.CryptoError):
+        crypto.decrypt_many([sealed, tampered])
