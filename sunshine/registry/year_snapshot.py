@@ -25,7 +25,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,8 @@ from sunshine.registry.models import Household, HouseholdYear, MemberYear, Perso
 
 FORMAT = 1
 CACHE_ENV = "SUNSHINE_SNAPSHOT_CACHE"   # "0" switches the cache off (every run extracts)
+MEMORY_ENV = "SUNSHINE_SNAPSHOT_MEMORY_MB"   # tables kept in the process after reading; "0": none
+MEMORY_MB = 1024   # a province's year (2.3 M members) is about 740 MB in memory
 ROOT = Path("snapshots") / "registry"
 MANIFEST = "manifest.json"
 TABLES = ("households", "members", "villages")
@@ -185,9 +189,52 @@ def _find(year: int, stamp: str, prefix: str) -> tuple[Path, str] | None:
     return best
 
 
+# The process keeps the tables it last read or stored, by file (whose path names the stamp), so that the runs of a
+# year in one process (assessment, comparison, monitoring) read the Parquet files once: 1.5 s a province's year.
+# Arrow tables are immutable, so sharing them is safe; the oldest go first when over SUNSHINE_SNAPSHOT_MEMORY_MB.
+_memory: OrderedDict[str, pa.Table] = OrderedDict()
+_memory_lock = threading.Lock()
+
+
+def memory_limit() -> int:
+    """Bytes of tables the process may keep (SUNSHINE_SNAPSHOT_MEMORY_MB, default MEMORY_MB)."""
+    try:
+        return max(int(os.environ.get(MEMORY_ENV, MEMORY_MB)), 0) * 1024 * 1024
+    except ValueError:
+        return MEMORY_MB * 1024 * 1024
+
+
+def _remember(path: Path, table: pa.Table) -> None:
+    limit = memory_limit()
+    with _memory_lock:
+        _memory.pop(str(path), None)
+        if not limit or table.nbytes > limit:
+            return
+        _memory[str(path)] = table
+        while sum(t.nbytes for t in _memory.values()) > limit:
+            _memory.popitem(last=False)
+
+
+def _read_table(path: Path) -> pa.Table:
+    """A cached file's table, from the process's memory when it was read or stored here before."""
+    with _memory_lock:
+        table = _memory.get(str(path))
+        if table is not None:
+            _memory.move_to_end(str(path))
+            return table
+    table = pq.read_table(path)
+    _remember(path, table)
+    return table
+
+
+def forget_memory() -> None:
+    with _memory_lock:
+        _memory.clear()
+
+
 def _read(entry: Path) -> dict[str, pa.Table] | None:
     try:
-        return {name: pq.read_table(entry / f"{name}.parquet") for name in TABLES}
+        return {name: _read_table(entry / f"{name}.parquet") for name in TABLES}
     except (FileNotFoundError, OSError):   # removed by a newer snapshot meanwhile: extract again
         return None
 
@@ -208,9 +255,18 @@ def _store(year: int, stamp: str, prefix: str, tables: dict[str, pa.Table]) -> N
         work.rename(final)
     except OSError:   # another process stored the same entry first
         shutil.rmtree(work, ignore_errors=True)
+    for name, table in tables.items():
+        _remember(final / f"{name}.parquet", table)
     for other in year_directory(year).iterdir():
         if other.name != stamp:
             shutil.rmtree(other, ignore_errors=True)
+            _forget_under(other)
+
+
+def _forget_under(directory: Path) -> None:
+    with _memory_lock:
+        for key in [k for k in _memory if Path(k).is_relative_to(directory)]:
+            del _memory[key]
 
 
 def _narrow(tables: dict[str, pa.Table], wide: str, prefix: str) -> dict[str, pa.Table]:
@@ -219,7 +275,9 @@ def _narrow(tables: dict[str, pa.Table], wide: str, prefix: str) -> dict[str, pa
     out = {}
     for name, table in tables.items():
         column = "division_code" if name == "villages" else "village_code"
-        out[name] = table.filter(pc.starts_with(table.column(column), prefix))
+        inside = pc.starts_with(table.column(column), prefix)
+        # the province's own prefix covers the whole registry: no copy of 2.3 M rows to keep them all
+        out[name] = table if pc.all(inside).as_py() is not False and inside.null_count == 0 else table.filter(inside)
     return out
 
 
@@ -247,7 +305,7 @@ def cached_beside(tables: YearTables, name: str, build: Callable[[], pa.Table]) 
     directory = year_directory(tables.year) / tables.stamp / "derived"
     path = directory / f"{name}.parquet"
     try:
-        return pq.read_table(path)
+        return _read_table(path)
     except (FileNotFoundError, OSError):
         pass
     table = build()
@@ -255,6 +313,7 @@ def cached_beside(tables: YearTables, name: str, build: Callable[[], pa.Table]) 
     work = directory / f".{name}.{uuid.uuid4().hex}"
     pq.write_table(table, work)
     work.replace(path)
+    _remember(path, table)
     return table
 
 
@@ -263,7 +322,7 @@ def cached_already(tables: YearTables, name: str) -> pa.Table | None:
     if not tables.stamp or not cacheable():
         return None
     try:
-        return pq.read_table(year_directory(tables.year) / tables.stamp / "derived" / f"{name}.parquet")
+        return _read_table(year_directory(tables.year) / tables.stamp / "derived" / f"{name}.parquet")
     except (FileNotFoundError, OSError):
         return None
 

@@ -41,7 +41,9 @@ def committed(monkeypatch, settings, tmp_path):
         return extract(year, prefix)
 
     monkeypatch.setattr(ys, "_extract", counting)
-    return {"actor": actor, "a": a, "calls": calls}
+    ys.forget_memory()
+    yield {"actor": actor, "a": a, "calls": calls}
+    ys.forget_memory()
 
 
 @transactional
@@ -159,3 +161,30 @@ def test_the_cache_can_be_switched_off(committed, monkeypatch) -> None:
     ys.year_tables(2020)
     ys.year_tables(2020)
     assert len(committed["calls"]) == 2
+
+
+@transactional
+def test_the_process_keeps_what_it_read_within_its_limit(committed, monkeypatch) -> None:
+    """The runs of a year in one process read the cached files once; with SUNSHINE_SNAPSHOT_MEMORY_MB=0 every
+    run reads them; a new stamp's tables replace the old ones in memory as on disk."""
+    first = ys.year_tables(2020)
+    reads: list[str] = []
+    read = ys.pq.read_table
+    monkeypatch.setattr(ys.pq, "read_table", lambda path, *a, **k: reads.append(Path(path).name) or read(path, *a, **k))
+    again = ys.year_tables(2020)
+    assert again.from_cache and reads == [] and again.members.equals(first.members)
+
+    monkeypatch.setenv(ys.MEMORY_ENV, "0")
+    ys.forget_memory()
+    ys.year_tables(2020)
+    ys.year_tables(2020)
+    assert sorted(reads) == sorted([f"{name}.parquet" for name in ys.TABLES] * 2)
+
+    monkeypatch.delenv(ys.MEMORY_ENV)
+    ys.year_tables(2020)
+    person = Person.objects.get(name="甲户主")
+    person.name = "改名"
+    person.save()
+    changed = ys.year_tables(2020)
+    assert changed.stamp != first.stamp and "改名" in changed.members.column("name").to_pylist()
+    assert all(first.stamp not in key for key in ys._memory)
