@@ -14,18 +14,17 @@ begins with a quote is kept as written. Parquet cells are read as they are (expo
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
-import gc
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
 from sunshine.core.spreadsheet import SheetTooLarge, check_xlsx_size, unquote_cell
+from sunshine.engine.heap import gc_paused
 from sunshine.registry.transfer.columns import NO, YES
 from sunshine.registry.transfer.model import RawTable, TransferFileError
 
@@ -67,20 +66,6 @@ def read_table(path: str | Path, columns: HeaderSpec, *, display_name: str | Non
             return _read_parquet(path, name, columns)
         sheet, rows = _excel_rows(path, name, columns)
         return table_from_rows(name, sheet, rows, columns, unquote=True)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small acyclic objects (cells, row dicts) are
-    made: otherwise it rescans the growing heap again and again, a fifth of the time. Reference counting
-    still frees everything; the previous state is restored."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def cell_text(value: Any, *, exact_ints: bool = False) -> str | None:

@@ -18,11 +18,11 @@ from sunshine.core.choices import DivisionLevel
 from sunshine.core.crypto import keyed_hash
 from sunshine.core.ids import mask_text
 from sunshine.core.spreadsheet import safe_row
+from sunshine.engine.heap import gc_paused
 from sunshine.registry import choices as c
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES, TableSpec
 from sunshine.registry.transfer.model import ParsedRegistry, RawTable, RowError
-from sunshine.registry.transfer.readers import gc_paused
 from sunshine.registry.validation import check_household_fields, check_identity, check_member_fields
 
 Key = tuple[str, int]
