@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,12 +204,15 @@ class Snapshot:
         return {name: readable(name, path, hashed=name in hashed) for name, path in self.dataset_paths().items()}
 
 
+def _check_files(loads: Sequence[DatasetLoad]) -> None:
+    for load in loads:
+        if not data_path(load.path).is_file():
+            raise SnapshotChanged(f"{load} 的数据文件不存在,请重新导入该部门数据")
+
+
 def _load_entry(load: DatasetLoad) -> dict[str, Any]:
-    path = data_path(load.path)
-    if not path.is_file():
-        raise SnapshotChanged(f"{load} 的数据文件不存在,请重新导入该部门数据")
     return {"id": load.pk, "dataset": load.dataset, "version": load.version, "path": load.path,
-            "sha256": sha256_file(path), "hashed": load.hashed, "rows": load.rows}
+            "sha256": sha256_file(data_path(load.path)), "hashed": load.hashed, "rows": load.rows}
 
 
 def build(directory: Path, *, year: int, prefix: str, loads: Sequence[DatasetLoad], min_probability: float,
@@ -216,13 +220,19 @@ def build(directory: Path, *, year: int, prefix: str, loads: Sequence[DatasetLoa
     """Extract and freeze. ``header`` is written into the manifest as it is (rules, parameters, standard)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MANIFEST).unlink(missing_ok=True)
-    entries = [_load_entry(load) for load in sorted(loads, key=lambda x: x.dataset)]
+    ordered = sorted(loads, key=lambda x: x.dataset)
+    _check_files(ordered)
     progress(5, "提取建档立卡数据")
-    # The whole registry of the year, not only the run's division: a person registered in another county is
-    # not "missing from the registry" (C-DIBAO-MISSING), a duplicate may cross the boundary (C-DUP), and a row
-    # without an ID must be able to link to whoever it really is. The engine reports on the division only.
-    people = extract_people(year, division=prefix if "C-ID" in header.get("rules", ()) else None)
-    pq.write_table(people, directory / PEOPLE_FILE)
+    # The loads' files (a province's 4.4 GB) are hashed in a thread while the registry is read: hashlib lets go
+    # of the interpreter while it hashes, and the linkage below needs the hashes (to trust the unlinked sidecars).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-sha256") as pool:
+        hashing = pool.submit(lambda: [_load_entry(load) for load in ordered])
+        # The whole registry of the year, not only the run's division: a person registered in another county is
+        # not "missing from the registry" (C-DIBAO-MISSING), a duplicate may cross the boundary (C-DUP), and a
+        # row without an ID must be able to link to whoever it really is. The engine reports on the division only.
+        people = extract_people(year, division=prefix if "C-ID" in header.get("rules", ()) else None)
+        pq.write_table(people, directory / PEOPLE_FILE)
+        entries = hashing.result()
     progress(20, "概率匹配无身份证号的部门数据")
     links = link_loads(loads, people, threshold=min_probability, engine=engine, spark_session=spark_session,
                        stamps={entry["id"]: entry["sha256"] for entry in entries})
