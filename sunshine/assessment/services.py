@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from psycopg.types.json import Jsonb
 
 from sunshine.assessment import snapshot
 from sunshine.assessment.choices import (
@@ -139,10 +140,18 @@ def _store_households(run: AssessmentRun, table: pa.Table, snap: snapshot.Regist
     ids = snap.household_ids
     households = [ids[number] for number in table.column("household_no").to_pylist()]
     states = [table.column(vocabulary.HOUSEHOLD_CRITERIA[code]).to_pylist() for code in HOUSEHOLD_CRITERIA]
-    criteria: list[Any] = [dict(zip(HOUSEHOLD_CRITERIA, row, strict=True)) for row in zip(*states, strict=True)]
-    if connection.vendor != "postgresql":  # binary COPY takes the dict as jsonb; SQLite stores JSON text
-        criteria = [json.dumps(c) for c in criteria]
-    income = [_money(v) for v in table.column("per_capita_income").to_pylist()]
+    # A criterion has three states, so a few hundred distinct documents at most: each is written as JSON once
+    # (for PostgreSQL's binary COPY as its jsonb text as it is), not once per household.
+    documents: dict[tuple[Any, ...], Any] = {}
+
+    def document(row: tuple[Any, ...]) -> Any:
+        text = json.dumps(dict(zip(HOUSEHOLD_CRITERIA, row, strict=True)))
+        return Jsonb(text, dumps=str) if connection.vendor == "postgresql" else text
+
+    criteria = [documents.get(row) or documents.setdefault(row, document(row)) for row in zip(*states, strict=True)]
+    income_column = table.column("per_capita_income")
+    income = (income_column.to_pylist() if income_column.type == pa.decimal128(18, 2)   # already to the fen
+              else [_money(v) for v in income_column.to_pylist()])
     fields = ["run", "result", "household", "household_no", "criteria", "per_capita_income", "active_members",
               "explanation"]
     rows = zip(itertools.repeat(run.pk), table.column("result").to_pylist(), households,
