@@ -271,11 +271,12 @@ def _saver(field: models.Field, now: dt.datetime, today: dt.date) -> Callable[[m
             setattr(obj, attname, when)
             return stamp
         return stamped
-    kind, plain = next(((k, t) for k, t in _PASS_THROUGH if isinstance(field, k)), (None, ()))
-    # a subclass that converts values its own way (encrypted JSON is a TextField) is not passed through
+    # JSON, a field with its own pre_save and our own fields (encrypted JSON is a TextField): the ORM's way
     if (isinstance(field, models.JSONField) or type(field).pre_save is not models.Field.pre_save
-            or not type(field).__module__.startswith("django.db.models")):   # our own fields: their own way
+            or not type(field).__module__.startswith("django.db.models")):
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    kind, plain = next(((k, t) for k, t in _PASS_THROUGH if isinstance(field, k)), (None, ()))
+    # a Django subclass that converts values its own way is not passed through
     if kind is None or any(getattr(type(field), m) is not getattr(kind, m) for m in _CONVERTING):
         return _converted(field)
 
