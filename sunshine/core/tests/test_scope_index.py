@@ -3,6 +3,7 @@ clerk's lists must stay fast), on SQLite and on PostgreSQL, and shows the clerk'
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -24,6 +25,23 @@ def test_prefix_upper_bound():
     assert prefix_upper_bound("99") is None and prefix_upper_bound("") is None and prefix_upper_bound("32a") is None
 
 
+def _elsewhere(model: type, one: object, count: int = 1000) -> None:
+    """``count`` copies of ``one`` in another township's village, then fresh statistics: the planner judges the
+    scope filter on these rows, not on what the database held when it last analysed the table (committed rows of
+    earlier tests, all in village A, once made it walk the list's order index instead)."""
+    rows = []
+    for n in range(count):
+        row = copy.copy(one)
+        row.pk, row.division_id = None, f.VILLAGE_B
+        setattr(row, "fingerprint" if hasattr(row, "fingerprint") else "signature", f"elsewhere-{n:06d}")
+        rows.append(row)
+    model.objects.bulk_create(rows)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            # Inside the test's transaction: counts its own rows, and is rolled back with them.
+            cur.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
 def _plan(sql: str) -> str:
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
@@ -41,8 +59,10 @@ def test_clerk_lists_search_the_division_index(client, users, household_a, house
     table = LISTS[url]
     comparison, monitoring = cf.make_run(actor=users["county"]), mf.make_run(actor=users["county"])
     for household in (household_a, household_b):
-        cf.make_finding(run=comparison, household_year=household)
-        mf.make_warning(run=monitoring, household_year=household)
+        finding = cf.make_finding(run=comparison, household_year=household)
+        warning = mf.make_warning(run=monitoring, household_year=household)
+    _elsewhere(type(finding), finding)
+    _elsewhere(type(warning), warning)
     client.force_login(users["clerk"])
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
