@@ -121,7 +121,7 @@ def _child(households: int, seed: int, county: str) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
-    from sunshine.comparison.runs.snapshot import division_id_facts
+    from sunshine.comparison.runs.snapshot import decrypted_fact_codes
     from sunshine.core import arrow_extract
     from sunshine.demo.generator import generate_region
     from sunshine.registry import year_snapshot as ys
@@ -161,7 +161,7 @@ def _child(households: int, seed: int, county: str) -> dict[str, Any]:
         stages.append(_measure("cached: first (extract + write)", lambda: ys.year_tables(year).members.num_rows))
         stages.append(_measure("cached: second (read)", lambda: ys.year_tables(year).members.num_rows))
         stages.append(_measure("change stamp", lambda: len(ys.change_stamp(year)) and 0))
-        stages.append(_measure("ID facts (decrypt all)", lambda: division_id_facts(year, "").num_rows))
+        stages.append(_measure("ID facts (decrypt all)", lambda: decrypted_fact_codes(year).num_rows))
         reader, why = arrow_extract.reader_for()
     finally:
         if test_db:

@@ -26,7 +26,7 @@ from django.db.models import Max
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField, seal_rows
+from sunshine.core.encrypted_fields import EncryptedCharField, IdFactsField, KeyedHashField, seal_rows
 from sunshine.core.sql import inner_sql
 
 UPDATE_BATCH = 1000  # rows per UPDATE … FROM (VALUES …) statement on PostgreSQL
@@ -310,7 +310,8 @@ def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -
     conversion per value were most of the time those runs took to store. No signals are sent (no history rows)."""
     if not objects:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not isinstance(f, KeyedHashField)]
+    derived = (KeyedHashField, IdFactsField)   # ``insert`` adds them from the plain value
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not isinstance(f, derived)]
     now = timezone.now()
     savers = [_saver(f, now, dt.date.today()) for f in fields]
     rows = [tuple([save(obj) for save in savers]) for obj in objects]

@@ -4,7 +4,8 @@
 and stores ``crypto.encrypt(value)`` in a text column; reading decrypts. Its optional sibling
 ``KeyedHashField(source=…)`` holds ``crypto.keyed_hash`` of the plain value, filled in ``pre_save`` — so
 save() and bulk_create fill it; code that writes the encrypted field with ``bulk_update`` or
-``QuerySet.update`` must name the hash too (``hash_update``).
+``QuerySet.update`` must name the hash too (``hash_update``). ``IdFactsField(source=…)`` keeps the facts of an
+ID number beside it in the same ways.
 
 Lookups: ``exact`` and ``in`` on an encrypted field with a hash compile to the hash column with the hashed
 value, so ``filter(id_number=x)``, ``filter(person__id_number=x)`` and ``get(...)`` keep working; ``= ""`` and
@@ -14,6 +15,7 @@ value, so ``filter(id_number=x)``, ``filter(person__id_number=x)`` and ``get(...
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -124,6 +126,45 @@ class KeyedHashField(models.CharField):
         return value
 
 
+class IdFactsField(models.CharField):
+    """The facts of the model's ``source`` ID number that the comparison's C-ID rule checks (well formed, birth
+    date, check digit, gender), coded by ``sunshine.engine.comparison.prepare.id_fact_codes``, kept in step as
+    the keyed hash is: so that a snapshot of a province's 2.3 M members reads them instead of decrypting every ID.
+    They say no more than the registered birth date and gender already do; the number itself stays sealed."""
+
+    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
+        self.source = source
+        for key, default in (("max_length", 10), ("blank", True), ("editable", False), ("default", "")):
+            kwargs.setdefault(key, default)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for key, default in (("max_length", 10), ("blank", True), ("editable", False), ("default", "")):
+            if kwargs.get(key, default) == default:
+                kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = fact_codes([getattr(model_instance, self.source)])[0]
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def fact_codes(plain: list[str | None]) -> list[str]:
+    """IdFactsField's value for each plain ID number."""
+    import pyarrow as pa
+
+    from sunshine.engine.comparison.prepare import id_fact_codes  # numpy and Arrow: not at model import
+
+    return id_fact_codes(pa.array(plain, pa.string())).to_pylist()
+
+
+def facts_fields(model: type[models.Model], source: str) -> list[IdFactsField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, IdFactsField) and f.source == source]
+
+
 def hash_update(model: type[models.Model], **values: Any) -> dict[str, Any]:
     """``values`` for ``QuerySet.update`` with the hash of every encrypted field in it added."""
     out = dict(values)
@@ -131,6 +172,9 @@ def hash_update(model: type[models.Model], **values: Any) -> dict[str, Any]:
         f = model._meta.get_field(name)
         if isinstance(f, EncryptedCharField) and f.hash_field and isinstance(value, str):
             out[f.hash_field] = crypto.keyed_hash(value)
+        if isinstance(f, EncryptedCharField) and isinstance(value, str):
+            for facts in facts_fields(model, f.name):
+                out[facts.name] = fact_codes([value])[0]
     return out
 
 
@@ -273,8 +317,8 @@ def sealing_once() -> Iterator[None]:
 
 def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: int = 0) -> tuple[Any, Any]:
     """For raw INSERT/UPDATE code (database column names and value tuples): encrypt the values of encrypted
-    columns and add their hash columns (before the last ``trailing`` values of each row, e.g. an UPDATE's
-    key). Returns (columns, rows) unchanged when the model has no encrypted column among ``columns``."""
+    columns and add their hash and ID-fact columns (before the last ``trailing`` values of each row, e.g. an
+    UPDATE's key). Returns (columns, rows) unchanged when the model has no encrypted column among ``columns``."""
     encrypted = _encrypted_columns(model)
     positions = [i for i, c in enumerate(columns) if c in encrypted]
     if not positions:
@@ -284,8 +328,11 @@ def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: i
               if encrypted[columns[i]].hash_field]
     hash_columns = [c for _, c in hashed if c not in columns]
     hash_sources = [i for i, c in hashed if c not in columns]
+    facts = [(i, f.column) for i in positions for f in facts_fields(model, encrypted[columns[i]].name)
+             if f.column not in columns]
+    fact_sources = [i for i, _ in facts]
     cut = len(columns) - trailing
-    new_columns = (*columns[:cut], *hash_columns, *columns[cut:])
+    new_columns = (*columns[:cut], *hash_columns, *(c for _, c in facts), *columns[cut:])
     memo = _memo
 
     def sealed(plain: str) -> tuple[str, str]:
@@ -296,7 +343,7 @@ def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: i
             return hit
         return crypto.encrypt(plain), crypto.keyed_hash(plain)   # the hash, when not needed, is cheap
 
-    def seal(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    def seal(row: tuple[Any, ...], codes: tuple[str, ...] = ()) -> tuple[Any, ...]:
         values = list(row)
         hashes = [crypto.keyed_hash(values[i]) if memo is None else (sealed(values[i])[1] if values[i] else "")
                   for i in hash_sources]
@@ -304,11 +351,26 @@ def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: i
             v = values[i]
             if v and not crypto.is_sealed(v):
                 values[i] = sealed(v)[0] if memo is not None else crypto.encrypt(v)
-        return (*values[:cut], *hashes, *values[cut:])
+        return (*values[:cut], *hashes, *codes, *values[cut:])
+
+    if not fact_sources:
+        if isinstance(rows, list):
+            return new_columns, [seal(r) for r in rows]
+        return new_columns, (seal(r) for r in rows)
+
+    def seal_batch(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        # the facts of a batch's IDs at once (Arrow): per value they cost as much as sealing
+        codes = [fact_codes([r[i] for r in batch]) for i in fact_sources]
+        return [seal(r, tuple(c[k] for c in codes)) for k, r in enumerate(batch)]
 
     if isinstance(rows, list):
-        return new_columns, [seal(r) for r in rows]
-    return new_columns, (seal(r) for r in rows)
+        return new_columns, seal_batch(rows)
+
+    def batches() -> Iterator[tuple[Any, ...]]:
+        it = iter(rows)
+        while batch := list(itertools.islice(it, 10_000)):
+            yield from seal_batch(batch)
+    return new_columns, batches()
 
 
 # Key rotation -------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sunshine.core.encrypted_fields import KeyedHashField
+from sunshine.core.encrypted_fields import IdFactsField, KeyedHashField
 from sunshine.core.models import User
 from sunshine.core.scope import show_id_number, show_phone
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person
@@ -64,7 +64,7 @@ def _entries(reader: User, model: type, records: list[Any], subject: Any) -> lis
         by_object[record.id].append(record)
     # Keyed hashes of ID numbers (sunshine.core.crypto) are bookkeeping, not facts a reader entered.
     fields = [f.name for f in model._meta.concrete_fields
-              if f.name not in SKIPPED and not isinstance(f, KeyedHashField)]
+              if f.name not in SKIPPED and not isinstance(f, KeyedHashField | IdFactsField)]
     out: list[Entry] = []
     for chain in by_object.values():
         chain.sort(key=lambda r: (r.history_date, r.history_id))

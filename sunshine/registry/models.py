@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from sunshine.core.encrypted_fields import EncryptedCharField, KeyedHashField
+from sunshine.core.encrypted_fields import EncryptedCharField, IdFactsField, KeyedHashField
 from sunshine.core.models import Division, KeyArea, TimeStampedModel
 from sunshine.registry import choices as c
 
@@ -153,6 +153,7 @@ class Person(TimeStampedModel):
     # Encrypted at rest; one person per ID is enforced on the keyed hash (sunshine.core.crypto).
     id_number = EncryptedCharField(_("身份证号"), max_length=18, hash_field="id_number_hash")
     id_number_hash = KeyedHashField(source="id_number", unique=True)
+    id_facts = IdFactsField(source="id_number")   # what C-ID checks, so that no snapshot decrypts the IDs
     name = models.CharField(_("姓名"), max_length=40, db_index=True)
     gender = models.CharField(_("性别"), max_length=6, choices=c.Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)

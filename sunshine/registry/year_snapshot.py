@@ -4,8 +4,8 @@ monitoring) until the year's registry data changes.
 A year's snapshot is three Arrow tables read straight out of the database (sunshine.core.arrow_extract):
 ``households`` (the engine's HOUSEHOLDS), ``villages`` (VILLAGES) and ``members``, a superset of what the runs
 read of a member (MEMBERS_BASE: the assessment's members, the monitoring's id_hash, the comparison's people but for
-the ID facts). No plain or encrypted ID number is in them: the comparison's ID facts are derived per division
-(``id_facts_for``) and cached beside them.
+the division mask of the ID facts). No plain or encrypted ID number is in them: the members carry the code of
+their ID's facts (Person.id_facts), from which the comparison reads what C-ID checks.
 
 The cache is DATA_DIR/snapshots/registry/<year>/<stamp>/<scope>/ (scope: the division prefix, ``all`` for the
 whole registry) with a manifest written last. ``stamp`` is the registry change stamp of the year
@@ -28,7 +28,6 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from sunshine.core.arrow_extract import fetch_arrow
 from sunshine.engine import snapshot as s
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
 
-FORMAT = 1
+FORMAT = 2   # 2: members carry id_facts
 CACHE_ENV = "SUNSHINE_SNAPSHOT_CACHE"   # "0" switches the cache off (every run extracts)
 MEMORY_ENV = "SUNSHINE_SNAPSHOT_MEMORY_MB"   # tables kept in the process after reading; "0": none
 MEMORY_MB = 1024   # a province's year (2.3 M members) is about 740 MB in memory
@@ -67,6 +66,7 @@ MEMBERS_BASE = pa.schema([
     pa.field("renovation_status", pa.string()),
     pa.field("name", pa.string()),
     pa.field("id_hash", pa.string()),
+    pa.field("id_facts", pa.string()),   # NULL: never derived (sunshine.engine.comparison.prepare.id_fact_codes)
     pa.field("gender", pa.string()),
     pa.field("birth_date", pa.date32()),
     pa.field("relation", pa.string()),
@@ -85,8 +85,8 @@ _MEMBER_PATHS = {
     "household_no": "household_year__household__household_no", "year": "year",
     "village_code": "household_year__household__village_id", "household_status": "household_year__status",
     "housing_grade": "household_year__housing_grade", "renovation_status": "household_year__renovation_status",
-    "name": "person__name", "id_hash": "person__id_number_hash", "gender": "person__gender",
-    "birth_date": "person__birth_date",
+    "name": "person__name", "id_hash": "person__id_number_hash", "id_facts": "person__id_facts",
+    "gender": "person__gender", "birth_date": "person__birth_date",
 }
 
 
@@ -295,37 +295,7 @@ def year_tables(year: int, prefix: str = "") -> YearTables:
     return YearTables(year, prefix, **tables, stamp=stamp)
 
 
-# Derived per-division data cached beside the year's tables ------------------------------------------------------
-
-def cached_beside(tables: YearTables, name: str, build: Callable[[], pa.Table]) -> pa.Table:
-    """``build()`` once per snapshot stamp: kept as ``<name>.parquet`` in the year's stamp directory (e.g. the ID
-    facts of one division). Built every time when ``tables`` were not cached."""
-    if not tables.stamp or not cacheable():
-        return build()
-    directory = year_directory(tables.year) / tables.stamp / "derived"
-    path = directory / f"{name}.parquet"
-    try:
-        return _read_table(path)
-    except (FileNotFoundError, OSError):
-        pass
-    table = build()
-    directory.mkdir(parents=True, exist_ok=True)
-    work = directory / f".{name}.{uuid.uuid4().hex}"
-    pq.write_table(table, work)
-    work.replace(path)
-    _remember(path, table)
-    return table
-
-
-def cached_already(tables: YearTables, name: str) -> pa.Table | None:
-    """What ``cached_beside`` kept as ``name`` for this snapshot, without building it; None when it has not."""
-    if not tables.stamp or not cacheable():
-        return None
-    try:
-        return _read_table(year_directory(tables.year) / tables.stamp / "derived" / f"{name}.parquet")
-    except (FileNotFoundError, OSError):
-        return None
-
+# Helpers for the runs ---------------------------------------------------------------------------------------------
 
 def positions(keys: pa.Array, wanted: pa.Array) -> np.ndarray:
     """For each of ``keys``, its index in ``wanted`` or -1 (both int64, ``wanted`` unique)."""

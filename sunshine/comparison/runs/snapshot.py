@@ -7,9 +7,9 @@ same files, so it gives the same findings; the manifest is written last, so a di
 unfinished extraction and is built again.
 
 No file holds a plain ID number (issue 12): people carry the database's keyed hash (Person.id_number_hash,
-read as it is, nothing decrypted for matching) and the facts C-ID needs, derived in memory from the decrypted
-IDs of the run's division only. Snapshots of format 1 (written before) held plain IDs; they are still read,
-converted in memory (``people_source``)."""
+read as it is, nothing decrypted for matching) and the facts C-ID needs, for the run's division only, read
+from the codes stored beside each ID (Person.id_facts). Snapshots of format 1 (written before) held plain IDs;
+they are still read, converted in memory (``people_source``)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ from django.db.models.functions import Cast
 from sunshine.assessment.snapshot import fetch_arrow
 from sunshine.comparison.datasets.sealing import readable
 from sunshine.comparison.models import DatasetLoad
+from sunshine.core.bulk import any_of
 from sunshine.core.crypto import decrypt_many
-from sunshine.engine.comparison.prepare import id_facts, people_table
+from sunshine.engine.comparison.prepare import facts_from_codes, id_fact_codes, people_table
 from sunshine.engine.comparison.snapshot import ID_FACTS, LINKS, PEOPLE
 from sunshine.engine.comparison.versions import read_unlinked
 from sunshine.registry import year_snapshot
@@ -87,9 +88,10 @@ def extract_people(year: int, prefix: str = "", *, division: str | None = "") ->
     """Every member of ``year`` in households under ``prefix`` (default: the whole registry), whatever their
     status (the rules decide who is active), in member order. From the year's snapshot
     (sunshine.registry.year_snapshot, shared with the other runs of the year); no decryption for matching: id_hash
-    is the database's keyed hash (NULL for an empty ID). The ID facts are derived from the IDs decrypted in memory
-    for the members under ``division`` only — the rows C-ID reports on — and are false/NULL for the others (cached
-    beside the year's snapshot per division); with ``division=None`` (a run without C-ID) nothing is decrypted."""
+    is the database's keyed hash (NULL for an empty ID). The ID facts are read from the codes stored beside each
+    ID (Person.id_facts) for the members under ``division`` only — the rows C-ID reports on — and are false/NULL
+    for the others; a person whose code was never derived has their ID decrypted in memory here. With
+    ``division=None`` (a run without C-ID) there are no facts."""
     tables = year_snapshot.year_tables(year, prefix)
     base = tables.members
     table = pa.Table.from_arrays([base.column(f.name) for f in PEOPLE if f.name not in ID_FACTS],
@@ -99,39 +101,41 @@ def extract_people(year: int, prefix: str = "", *, division: str | None = "") ->
         facts = {name: pa.nulls(n, PEOPLE.field(name).type) for name in ID_FACTS}
         facts["id_well_formed"] = pa.array(np.zeros(n, dtype=bool))
     else:
-        # The whole year's facts, once derived (a province's 2.3 M IDs decrypted), serve every division: masked
-        # to its members, they are what deriving the division's own would give.
-        whole = year_snapshot.cached_already(tables, "id_facts_all") if division else None
-        found = whole if whole is not None else year_snapshot.cached_beside(
-            tables, f"id_facts_{division or 'all'}", lambda: division_id_facts(year, division))
-        where = year_snapshot.positions(base.column("member_key").combine_chunks(),
-                                        found.column("member_key").combine_chunks())
-        if whole is not None:
-            outside = pc.invert(pc.starts_with(base.column("village_code").combine_chunks(), division))
-            where[outside.to_numpy(zero_copy_only=False)] = -1
-        spread = pa.array(where, mask=where < 0)
-        facts = {name: found.column(name).take(spread) for name in ID_FACTS}
-        facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
+        codes = base.column("id_facts").combine_chunks()
+        inside = pc.starts_with(base.column("village_code").combine_chunks(), division) if division else None
+        missing = pc.is_null(codes) if inside is None else pc.and_(pc.is_null(codes), inside)
+        if pc.any(missing).as_py():
+            keys = base.column("member_key").combine_chunks().filter(missing)
+            derived = decrypted_fact_codes(year, keys)
+            where = year_snapshot.positions(base.column("member_key").combine_chunks(),
+                                            derived.column("member_key").combine_chunks())
+            fill = derived.column("id_facts").take(pa.array(where, mask=where < 0))
+            codes = pc.coalesce(codes, fill)
+        facts = facts_from_codes(codes)
+        if inside is not None:
+            index = np.arange(n, dtype=np.int64)
+            index[~inside.to_numpy(zero_copy_only=False)] = -1
+            spread = pa.array(index, mask=index < 0)
+            facts = {name: column.take(spread) for name, column in facts.items()}
+            facts["id_well_formed"] = pc.fill_null(facts["id_well_formed"], False)
     for name in ID_FACTS:
         table = table.append_column(PEOPLE.field(name), facts[name])
     return table.cast(PEOPLE)
 
 
-def division_id_facts(year: int, division: str) -> pa.Table:
-    """member_key and ID_FACTS of the members of ``year`` under ``division`` (all when empty), from their IDs
-    decrypted in memory (the sealed text is read as it is, then opened once per value)."""
+def decrypted_fact_codes(year: int, member_keys: pa.Array | None = None) -> pa.Table:
+    """member_key and the ID fact code of the members of ``year`` (those of ``member_keys`` only, when given),
+    from their IDs decrypted in memory (the sealed text read as it is, then opened once per value): for persons
+    whose stored code was never derived, and as the benchmark's baseline."""
     qs = MemberYear.objects.filter(year=year)
-    if division:
-        qs = qs.filter(household_year__household__village__code__startswith=division)
+    if member_keys is not None:
+        qs = qs.filter(pk__in=any_of(member_keys.to_pylist(), "int"))
     # Cast: the stored (encrypted) text; fetch_arrow would decrypt the field itself, value by value in a list.
     qs = qs.order_by("pk").annotate(_sealed_id=Cast("person__id_number", TextField()))
     read = fetch_arrow(qs.values_list("pk", "_sealed_id"),
                        pa.schema([pa.field("member_key", pa.int64()), pa.field("sealed", pa.string())]))
     plain = pa.array(decrypt_many(read.column("sealed").to_pylist()), pa.string())
-    found = id_facts(plain)
-    del plain
-    return pa.table({"member_key": read.column("member_key"),
-                     **{name: found[name] for name in ID_FACTS}})
+    return pa.table({"member_key": read.column("member_key"), "id_facts": id_fact_codes(plain)})
 
 
 def plain_people(year: int, prefix: str = "") -> pa.Table:

@@ -66,6 +66,51 @@ def id_facts(ids: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
     }
 
 
+# The facts of one ID, kept beside its ciphertext when the ID is written (registry.Person.id_facts), so that a
+# snapshot reads them instead of decrypting every ID: "-" not well formed (or empty); otherwise the check digit's
+# verdict ("1"/"0"), the gender ("m"/"f") and, when digits 7-14 are a date, those eight digits. "" means not
+# derived (a row written before the column existed).
+NOT_WELL_FORMED = "-"
+
+
+def id_fact_codes(ids: pa.Array | pa.ChunkedArray) -> pa.StringArray:
+    """The fact code of each stored ID text (read as ``id_facts`` reads it)."""
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+    ids = ids.cast(pa.string())
+    facts = id_facts(ids)
+    well = facts["id_well_formed"]
+    check = pc.if_else(facts["id_check_ok"], "1", "0")
+    gender = pc.if_else(pc.equal(facts["id_gender"], "male"), "m", "f")
+    birth = pc.if_else(pc.is_valid(facts["id_birth"]), pc.utf8_slice_codeunits(ids, 6, 14), "")
+    code = pc.binary_join_element_wise(check, gender, birth, "")
+    return pc.if_else(well, code, NOT_WELL_FORMED)
+
+
+def facts_from_codes(codes: pa.Array | pa.ChunkedArray) -> dict[str, pa.Array]:
+    """The ID_FACTS columns of fact codes: what ``id_facts`` gives for the IDs they were made of. A code "" (not
+    derived) reads as not well formed; callers derive those from the ID first."""
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
+    codes = pc.fill_null(codes.cast(pa.string()), "")
+    n = len(codes)
+    length = pc.utf8_length(codes)
+    well = pc.greater_equal(length, 2)
+    at = np.flatnonzero(well.to_numpy(zero_copy_only=False))
+    head = _fixed_width(pc.utf8_slice_codeunits(codes.take(pa.array(at, type=pa.int64())), 0, 2), 2)
+    dated_at = np.flatnonzero(pc.equal(length, 10).to_numpy(zero_copy_only=False))
+    digits = _fixed_width(pc.utf8_slice_codeunits(codes.take(pa.array(dated_at, type=pa.int64())), 2, 10),
+                          8).astype(np.int64) - ord("0")
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    days = civil_days(year, digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]).astype(np.int32)
+    return {
+        "id_well_formed": well,
+        "id_birth": _spread(pa.array(days, type=pa.int32()).cast(pa.date32()), dated_at, n),
+        "id_check_ok": _spread(pa.array(head[:, 0] == ord("1"), type=pa.bool_()), at, n),
+        "id_gender": _spread(_GENDERS.take(pa.array((head[:, 1] == ord("m")).astype(np.int8))), at, n),
+    }
+
+
 def people_table(table: pa.Table, key: str | bytes) -> pa.Table:
     """PEOPLE from a people table with plain ``id_number`` (and maybe no id_hash or facts): id_hash is the
     keyed hash of the number under ``key`` (sunshine.core.crypto.keyed_hash), the facts are read from it, and

@@ -6,12 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from sunshine.assessment import snapshot as assessment_snapshot
 from sunshine.comparison.runs import snapshot as comparison_snapshot
 from sunshine.core.choices import Role
+from sunshine.core.crypto import keyed_hash
+from sunshine.engine.comparison.prepare import id_fact_codes, id_facts
+from sunshine.engine.comparison.snapshot import ID_FACTS
 from sunshine.monitoring.runs import snapshot as monitoring_snapshot
 from sunshine.registry import services
 from sunshine.registry import year_snapshot as ys
@@ -74,24 +79,66 @@ def test_assessment_comparison_and_monitoring_share_one_extraction(committed) ->
 
 
 @transactional
-def test_a_division_takes_its_id_facts_from_the_whole_years(committed, monkeypatch) -> None:
-    """Once the whole year's ID facts are derived, a division's people are those facts masked to the division:
-    equal to deriving the division's own, and no ID is decrypted again."""
-    own = comparison_snapshot.extract_people(2020, division=f.VILLAGE_A)   # derived for the village alone
-    whole = comparison_snapshot.extract_people(2020, division="")   # derives the whole year's
+def test_a_divisions_id_facts_are_read_from_the_stored_codes(committed, monkeypatch) -> None:
+    """The ID facts come from the codes stored beside each ID (Person.id_facts), masked to the run's division:
+    nothing is decrypted, and they equal what the IDs themselves give."""
+    whole = comparison_snapshot.extract_people(2020, division="")
     assert whole.column("id_well_formed").to_pylist() == [True] * 5
-    derived: list[str] = []
-    monkeypatch.setattr(comparison_snapshot, "division_id_facts",
-                        lambda year, division: derived.append(division))   # would fail if called
+    plain = {m.pk: m.person.id_number for m in MemberYear.objects.filter(year=2020).select_related("person")}
+    expected = id_facts(pa.array([plain[k] for k in whole.column("member_key").to_pylist()]))
+    for name in ID_FACTS:
+        assert whole.column(name).combine_chunks().equals(expected[name]), name
+    decrypted: list[object] = []
+    monkeypatch.setattr(comparison_snapshot, "decrypted_fact_codes",
+                        lambda year, keys=None: decrypted.append(keys))   # would fail if called
     for division in (f.VILLAGE_A, f.VILLAGE_B, f.TOWNSHIP_A[:9], f.COUNTY[:6], "3203219"):
         masked = comparison_snapshot.extract_people(2020, division=division)
         assert masked.num_rows == 5
         inside = [code.startswith(division) for code in masked.column("village_code").to_pylist()]
         assert masked.column("id_well_formed").to_pylist() == inside and (any(inside) or division == "3203219")
         assert [b is not None for b in masked.column("id_birth").to_pylist()] == inside
-        if division == f.VILLAGE_A:
-            assert masked.equals(own)
-    assert derived == []
+        for name in ID_FACTS[1:]:
+            kept = [v if i else None for v, i in zip(whole.column(name).to_pylist(), inside, strict=True)]
+            assert masked.column(name).to_pylist() == kept, (division, name)
+    assert decrypted == []
+
+
+@transactional
+def test_a_code_never_derived_is_derived_from_the_decrypted_id(committed, monkeypatch) -> None:
+    """A person written before the codes existed (id_facts "") has their ID decrypted, and only they."""
+    derived = comparison_snapshot.extract_people(2020, division="")
+    legacy = MemberYear.objects.filter(year=2020).order_by("pk").first()
+    Person.objects.filter(pk=legacy.person_id).update(id_facts="", updated_at=timezone.now())
+    read: list[list[int]] = []
+    decrypt = comparison_snapshot.decrypted_fact_codes
+
+    def counting(year: int, keys=None):
+        read.append(keys.to_pylist())
+        return decrypt(year, keys)
+
+    monkeypatch.setattr(comparison_snapshot, "decrypted_fact_codes", counting)
+    again = comparison_snapshot.extract_people(2020, division="")
+    assert read == [[legacy.pk]]
+    assert again.equals(derived)
+
+
+def test_every_write_path_stores_the_id_facts(db) -> None:
+    """The ORM's save, bulk_create, core.bulk.insert and QuerySet.update with hash_update keep Person.id_facts in
+    step with the ID number, as they keep its keyed hash."""
+    from sunshine.core import bulk
+    from sunshine.core.encrypted_fields import hash_update
+
+    numbers = [f.new_id() for _ in range(4)]
+    saved = Person.objects.create(id_number=numbers[0], name="甲")
+    Person.objects.bulk_create([Person(id_number=numbers[1], name="乙")])
+    bulk.insert(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender"],
+                [(bulk.next_pk(Person) + 1000, saved.created_at, saved.created_at, numbers[2], "丙", "")])
+    odd = "32032119800230001X"   # 30 February: well formed, no birth date
+    Person.objects.filter(pk=saved.pk).update(**hash_update(Person, id_number=odd))
+    stored = dict(Person.objects.values_list("id_number_hash", "id_facts"))
+    codes = id_fact_codes(pa.array([odd, *numbers[1:3]])).to_pylist()
+    assert [stored[keyed_hash(n)] for n in (odd, *numbers[1:3])] == codes
+    assert codes[0] == "0m" and all(len(c) == 10 for c in codes[1:])
 
 
 @transactional
@@ -188,3 +235,25 @@ def test_the_process_keeps_what_it_read_within_its_limit(committed, monkeypatch)
     changed = ys.year_tables(2020)
     assert changed.stamp != first.stamp and "改名" in changed.members.column("name").to_pylist()
     assert all(first.stamp not in key for key in ys._memory)
+
+
+def test_the_migration_fills_the_codes_of_rows_written_before(db) -> None:
+    """0010 derives the code of every person already registered from their decrypted ID."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("sunshine.registry.migrations.0010_person_id_facts")
+    numbers = [f.new_id() for _ in range(3)] + ["3203211980010100"]
+    people = [Person.objects.create(id_number=n, name=f"人{i}") for i, n in enumerate(numbers)]
+    Person.objects.update(id_facts="")
+    migration.BATCH, batch = 2, migration.BATCH   # more than one batch
+    try:
+        migration.fill(apps, SimpleNamespace(connection=connection))   # all it uses of a schema editor
+    finally:
+        migration.BATCH = batch
+    stored = dict(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", "id_facts"))
+    assert [stored[p.pk] for p in people] == id_fact_codes(pa.array(numbers)).to_pylist()
+    assert stored[people[-1].pk] == "-"
