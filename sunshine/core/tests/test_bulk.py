@@ -181,3 +181,56 @@ def test_insert_objects_stores_every_value_as_the_orms_save_would(users) -> None
     back = Finding.objects.get(fingerprint="b" * 64)
     assert (back.id_number, back.evidence, back.probability) == (number, by_orm.evidence, 1.0)
     assert type(back.probability) is float and back.status == FindingStatus.PENDING
+
+
+_PERSON_COLUMNS = ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"]
+
+
+def _people(n: int, *, analysed: bool = True) -> float:
+    """``n`` more persons (through ``bulk.insert``, or around its statistics step), then what pg_class knows."""
+    ids = bulk.IdAllocator(Person).take(n)
+    rows = [(pk, _now(), _now(), f"T{pk:017d}", "甲", "", None) for pk in ids]
+    write = bulk.insert if analysed else (lambda *a: bulk._write(*a, binary=True))
+    write(Person, bulk.columns(Person, _PERSON_COLUMNS), rows)
+    return _known()
+
+
+def _known() -> float:
+    with connection.cursor() as cur:
+        cur.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = 'registry_person'")
+        return cur.fetchone()[0]
+
+
+def _near_count(estimate: float) -> bool:
+    return abs(estimate - Person.objects.count()) <= 0.05 * Person.objects.count()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_bulk_write_that_grows_a_table_by_a_tenth_analyses_it(monkeypatch) -> None:
+    """Right after a run stores its results (or an import a third year) the next statements must be planned for
+    the rows just written, not for what autovacuum last saw: a write of a tenth of a table's known rows or more
+    (and MIN_ROWS at least) analyses it; smaller writes leave the statistics alone."""
+    monkeypatch.setattr(bulk, "MIN_ROWS", 10)
+    _people(400)
+    bulk.analyze([Person])
+    known = _known()
+    assert _people(int(0.05 * known), analysed=True) == known      # a twentieth: left to autovacuum
+    assert _near_count(_people(int(0.2 * known) + 10))              # a fifth: analysed now
+    assert bulk.analyze_grown({Person: 5}) is None                  # under MIN_ROWS: nothing asked
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_the_end_of_a_load_analyses_the_tables_it_grew_by_a_tenth(monkeypatch) -> None:
+    """A third year adds half of what the member table held: ``grew`` (doubling) never analyses it, ``finish``
+    does."""
+    monkeypatch.setattr(bulk.Statistics, "MIN_ROWS", 10)
+    _people(400)
+    bulk.analyze([Person])
+    statistics = bulk.Statistics([Person])
+    known = statistics.rows[Person]
+    added = int(0.5 * known)
+    assert _people(added, analysed=False) == known
+    statistics.grew({Person: added})
+    assert statistics.analysed[Person] == known                     # not doubled: not analysed
+    statistics.finish()
+    assert _near_count(_known())

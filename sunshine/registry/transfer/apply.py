@@ -158,6 +158,7 @@ def _write_households(parsed: ParsedRegistry, plan: Plan, stamp: Stamp, result: 
         fault_point("import.mid_write")
         if progress is not None:
             progress(start + len(chunk), total)
+    writer.statistics.finish()   # the year's rows in the statistics before anything reads them
 
 
 class _ChunkWriter:
