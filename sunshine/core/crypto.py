@@ -303,6 +303,8 @@ def decrypt_many(values: list) -> list:
 def encrypt_many(values: list) -> list:
     """``encrypt`` of every value of a column (department dataset loads): one keyring look-up, and the random
     nonces drawn in one call, for all."""
+    if not values:
+        return []   # no key is needed (nor made) for nothing
     started = time.perf_counter()
     ring = keyring()
     current = ring.current_id
