@@ -25,8 +25,9 @@ where that cannot be reset the figure is the process's peak so far (marked "≤"
 the runs into their parts (snapshot, engine, store …) by timing the service functions they call.
 
 Each database runs in a child process: SQLite in a fresh file under a temporary SUNSHINE_DATA_DIR; PostgreSQL in
-a throw-away database <name>_province created next to DATABASE_URL's (or --pg-url's) database <name> and dropped
-afterwards (--keep keeps it).
+a throw-away database <name>_province_<scale> (``bench_province_1``, ``bench_province_0_02``) created next to
+DATABASE_URL's (or --pg-url's) database <name> and dropped afterwards (--keep keeps it until a run at the same
+scale replaces it).
 The server's settings weigh on the import: docs/operations.md ("PostgreSQL for a province") gives the ones the
 figures in docs/scale.md were measured with, and what PostgreSQL's defaults gave. The machine's load average is
 printed at the start and the end. tests/test_province_smoke.py runs
@@ -394,7 +395,9 @@ def _child(database_url: str | None, scale: float, seed: int, pages: int, keep: 
     pg = connection.vendor == "postgresql"
     old_name = None
     if pg:
-        name = f"{connection.settings_dict['NAME']}_province"  # next to DATABASE_URL's database, never it
+        # Next to DATABASE_URL's database, never it; named by the scale, so that a smoke run does not drop the
+        # database a full run kept (a rerun at the same scale replaces its own).
+        name = f"{connection.settings_dict['NAME']}_province_{scale:g}".replace(".", "_")
         connection.settings_dict.setdefault("TEST", {})["NAME"] = name
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         log(f"PostgreSQL database {name}{' (kept)' if keep else ''}")

@@ -48,7 +48,7 @@ def execute(*, kind: str, plan: CheckPlan, rules: Sequence[str], actor: User, wh
         standard=plan.standard, standard_version=plan.standard.version,
         parameters={**plan.parameters, "check_date": plan.check_date.isoformat()}, created_by=actor,
         status=JobStatus.RUNNING, started_at=timezone.now())
-    run.snapshot_path = run_files.relative_directory(run.pk)
+    run.snapshot_path = run_files.new_directory(run.pk)
     run.save(update_fields=["snapshot_path"])
     clock = time.perf_counter()
     table = empty

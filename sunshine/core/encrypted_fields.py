@@ -93,7 +93,11 @@ class EncryptedJSONField(models.JSONField):
             return value
         if isinstance(value, models.Value):
             value = value.value
-        return crypto.encrypt(json.dumps(value, cls=self.encoder, ensure_ascii=False))
+        return crypto.encrypt(self.plain_text(value))
+
+    def plain_text(self, value: Any) -> str:
+        """The document as the text that is sealed (``core.bulk.insert_objects`` seals a batch of them at once)."""
+        return json.dumps(value, cls=self.encoder, ensure_ascii=False)
 
     def get_lookup(self, lookup_name: str) -> type[lookups.Lookup] | None:
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
@@ -102,23 +106,31 @@ class EncryptedJSONField(models.JSONField):
         return None   # no key lookups into ciphertext
 
 
-class KeyedHashField(models.CharField):
-    """``crypto.keyed_hash`` of the model's ``source`` field, kept in step on every save and bulk_create."""
+class DerivedField(models.CharField):
+    """A text derived from the model's ``source`` field on every save (not edited by hand); ``DEFAULTS`` are the
+    field options it has unless given, left out of migrations when unchanged."""
+
+    DEFAULTS: tuple[tuple[str, Any], ...] = (("blank", True), ("editable", False))
 
     def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
         self.source = source
-        kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("editable", False)
+        for key, default in self.DEFAULTS:
+            kwargs.setdefault(key, default)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
-        for key, default in (("max_length", 64), ("blank", True), ("editable", False)):
+        for key, default in self.DEFAULTS:
             if kwargs.get(key, default) == default:
                 kwargs.pop(key, None)
         return name, path, args, kwargs
+
+
+class KeyedHashField(DerivedField):
+    """``crypto.keyed_hash`` of the model's ``source`` field, kept in step on every save and bulk_create."""
+
+    DEFAULTS = (("max_length", 64), ("blank", True), ("editable", False))
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = crypto.keyed_hash(getattr(model_instance, self.source))
@@ -126,25 +138,13 @@ class KeyedHashField(models.CharField):
         return value
 
 
-class IdFactsField(models.CharField):
+class IdFactsField(DerivedField):
     """The facts of the model's ``source`` ID number that the comparison's C-ID rule checks (well formed, birth
     date, check digit, gender), coded by ``sunshine.engine.comparison.prepare.id_fact_codes``, kept in step as
     the keyed hash is: so that a snapshot of a province's 2.3 M members reads them instead of decrypting every ID.
     They say no more than the registered birth date and gender already do; the number itself stays sealed."""
 
-    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
-        self.source = source
-        for key, default in (("max_length", 10), ("blank", True), ("editable", False), ("default", "")):
-            kwargs.setdefault(key, default)
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
-        name, path, args, kwargs = super().deconstruct()
-        kwargs["source"] = self.source
-        for key, default in (("max_length", 10), ("blank", True), ("editable", False), ("default", "")):
-            if kwargs.get(key, default) == default:
-                kwargs.pop(key, None)
-        return name, path, args, kwargs
+    DEFAULTS = (("max_length", 10), ("blank", True), ("editable", False), ("default", ""))
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
         value = fact_codes([getattr(model_instance, self.source)])[0]

@@ -84,7 +84,7 @@ def start_incremental_run(*, actor: User, year: int, division_code: str | None =
             standard_version=plan.standard.version, parameters=plan.parameters,
             min_probability=plan.min_probability, created_by=actor, base_run=base,
         )
-        run.snapshot_path = snapshot.relative_directory(run.pk)
+        run.snapshot_path = snapshot.new_directory(run.pk)
         run.save(update_fields=["snapshot_path"])
         run.loads.set(plan.loads)
     return services._launch(run, background=background, progress=progress), reason  # noqa: SLF001 - one app

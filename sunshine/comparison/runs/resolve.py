@@ -10,9 +10,6 @@ numbers, which are then used as they are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -24,14 +21,8 @@ from sunshine.core.arrow_extract import fetch_arrow
 from sunshine.engine.comparison.prepare import resolve_ids
 from sunshine.registry.models import Person
 
-BATCH = 1000
 _PERSONS = pa.schema([pa.field("pk", pa.int64()), pa.field("id_number", pa.string()),
                       pa.field("id_number_hash", pa.string())])
-
-
-def _chunks(items: list[Any], size: int = BATCH) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _people(snap: Snapshot, members: list[int], columns: list[str]) -> pa.Table:
@@ -74,10 +65,9 @@ def member_numbers(snap: Snapshot, members: set[int]) -> dict[int, str | None]:
 def _from_history(hashes: set[str]) -> dict[str, str]:
     """hash → the number a person had under it (the newest history row): a person since changed or removed."""
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(hashes)):
-        for hashed, number in (Person.history.filter(id_number_hash__in=chunk).order_by("history_date")
-                               .values_list("id_number_hash", "id_number")):
-            found[hashed] = number
+    for hashed, number in (Person.history.filter(id_number_hash__in=bulk.any_of(sorted(hashes)))
+                           .order_by("history_date").values_list("id_number_hash", "id_number")):
+        found[hashed] = number
     return found
 
 

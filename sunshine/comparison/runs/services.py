@@ -150,7 +150,7 @@ def start_run(*, actor: User, year: int, division_code: str | None = None, rules
             standard_version=plan.standard.version, parameters=plan.parameters,
             min_probability=plan.min_probability, created_by=actor,
         )
-        run.snapshot_path = snapshot.relative_directory(run.pk)
+        run.snapshot_path = snapshot.new_directory(run.pk)
         run.save(update_fields=["snapshot_path"])
         run.loads.set(plan.loads)
     return _launch(run, background=background, progress=progress)

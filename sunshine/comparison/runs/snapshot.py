@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -74,6 +75,14 @@ def run_directory(run_id: int) -> Path:
 
 def relative_directory(run_id: int) -> str:
     return (RUNS_DIR / str(run_id)).as_posix()
+
+
+def new_directory(run_id: int) -> str:
+    """The directory of a run just created, emptied of anything already there: files under a new run's key
+    were left by a run this database no longer has (the database was restored or created again beside the
+    same data directory), and a re-run would take them for its own frozen snapshot."""
+    shutil.rmtree(run_directory(run_id), ignore_errors=True)
+    return relative_directory(run_id)
 
 
 def sha256_file(path: Path) -> str:

@@ -213,6 +213,25 @@ def test_a_changed_load_fails_the_rerun_and_writes_nothing(users, world):
     assert not FindingEvent.objects.filter(run=again).exists()
 
 
+def test_a_new_run_is_not_taken_in_by_files_left_under_its_key(users, world):
+    """The database restored or created again beside the same data directory: a new run's key was another run's,
+    whose frozen snapshot is still on disk, naming other loads. The new run freezes its own."""
+    from django.db import connection
+
+    from sunshine.core import bulk
+
+    key = bulk.IdAllocator(ComparisonRun).take(1)[0]
+    key += 1 if connection.vendor == "postgresql" else 0   # take() spent a value of PostgreSQL's sequence
+    left = snapshot.run_directory(key)
+    left.mkdir(parents=True)
+    (left / snapshot.MANIFEST).write_text(json.dumps({"loads": [{"id": 0, "path": "x", "sha256": "0",
+                                                                "dataset": "deaths", "version": 9}]}))
+    run = run_now(users["county"], rules=["C-DEAD"])
+    assert run.pk == key and run.counts["total"] > 0
+    frozen = json.loads((snapshot.run_directory(key) / snapshot.MANIFEST).read_text())
+    assert [entry["id"] for entry in frozen["loads"]] == [world["loads"]["deaths"].pk]
+
+
 def test_hashed_load_fills_people_id_hash_and_matches(users, world):
     key = settings.SUNSHINE_ID_HASH_KEY
     dead = world["dead"]
