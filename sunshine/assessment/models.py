@@ -68,7 +68,9 @@ RESULT_RANK = models.Case(models.When(result=Result.FAILS, then=models.Value(0))
 
 
 class HouseholdAssessment(AssessmentResult):
-    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="household_results")
+    # Not indexed alone: every index of the table starts with the run (a province's run writes 750,000 rows).
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="household_results",
+                            db_index=False)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assessments")
     # The household's number when it was assessed, so that a run's list (a province: 750,000 rows) is read in
     # its order from one index rather than joined to every household and sorted on each page.

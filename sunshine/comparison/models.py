@@ -133,7 +133,7 @@ SEVERITY_RANK = models.Case(models.When(severity__in=("high", "warning"), then=m
 
 
 class Finding(models.Model):
-    rule = models.CharField(_("规则"), max_length=24, choices=RULE_CHOICES, db_index=True)
+    rule = models.CharField(_("规则"), max_length=24, choices=RULE_CHOICES)
     severity = models.CharField(_("严重程度"), max_length=10, choices=SEVERITY_CHOICES)
     year = models.PositiveSmallIntegerField(_("年度"))
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
@@ -143,7 +143,7 @@ class Finding(models.Model):
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="findings",
                                  verbose_name=_("责任单位"))
     id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, hash_field="id_number_hash")
-    id_number_hash = KeyedHashField(source="id_number", db_index=True)  # keyed hash of id_number (crypto)
+    id_number_hash = KeyedHashField(source="id_number")  # keyed hash of id_number (crypto); indexed in Meta
     id_hash = models.CharField(max_length=64, blank=True)
     name = models.CharField(_("姓名"), max_length=100, blank=True)
     dataset = models.CharField(_("部门数据"), max_length=32, choices=DATASET_CHOICES, blank=True)
@@ -157,9 +157,9 @@ class Finding(models.Model):
     key = models.CharField(_("编号"), max_length=400, blank=True)
     amount = models.DecimalField(_("金额"), max_digits=18, decimal_places=2, null=True, blank=True)
     explanation = models.TextField(_("说明"))
-    fingerprint = models.CharField(max_length=64, db_index=True)
+    fingerprint = models.CharField(max_length=64)
     status = models.CharField(_("状态"), max_length=12, choices=FindingStatus.choices,
-                              default=FindingStatus.PENDING, db_index=True)
+                              default=FindingStatus.PENDING)
     deadline = models.DateField(_("核实期限"))
     first_run = models.ForeignKey(ComparisonRun, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("首次发现批次"))
@@ -177,7 +177,13 @@ class Finding(models.Model):
         indexes = [models.Index(fields=["division", "status"]), models.Index(fields=["year", "rule"]),
                    # The list's order (selectors.findings) and the to-do's: a page is read from the index.
                    models.Index(SEVERITY_RANK, "deadline", "id", name="finding_list_order"),
-                   models.Index(fields=["status", "deadline", "id"], name="finding_status_deadline")]
+                   models.Index(fields=["status", "deadline", "id"], name="finding_status_deadline"),
+                   # Plain indexes: db_index on a CharField adds a second, LIKE-prefix index on PostgreSQL, which
+                   # nothing searches these columns by; status alone is finding_status_deadline's first column.
+                   # A province's run writes 150,000 findings: each index is maintained for every one of them.
+                   models.Index(fields=["rule"], name="finding_rule"),
+                   models.Index(fields=["fingerprint"], name="finding_fingerprint"),
+                   models.Index(fields=["id_number_hash"], name="finding_id_number_hash")]
 
     def __str__(self) -> str:
         return f"{self.rule} {self.name}"
