@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import threading
+import traceback
+import warnings
 
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by fixtures in that
 # thread are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from sunshine.core.choices import Role
 from sunshine.testing import factories as f
@@ -102,3 +108,54 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         with item.config.stash[blocking_manager_key].unblock():
             restore_reference_data()
     return result
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201 - pytest-django's fixture, extended
+    """The test database as pytest-django makes it; at the end, before it is dropped, any other session still
+    connected to it (PostgreSQL) is named in a warning — the process, thread and test that opened it: the drop
+    fails while one is, and pytest's own warning then says only that someone was."""
+    yield
+    with django_db_blocker.unblock():
+        for line in _other_sessions():
+            warnings.warn(f"test database still in use at teardown: {line}", stacklevel=1)
+
+
+_now_running = ["(collection)"]   # the test that new database connections are opened for
+_opened_by: dict[int, str] = {}    # backend pid → the stack that opened the connection
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _now_running[0] = item.nodeid
+
+
+@receiver(connection_created)
+def _name_the_connection(sender, connection, **kwargs) -> None:  # noqa: ANN001, ANN003 - Django's signal
+    """PostgreSQL sessions carry the process, thread and test that opened them (pg_stat_activity), and where
+    each was opened is remembered for the teardown warning."""
+    if connection.vendor != "postgresql":
+        return
+    thread = threading.current_thread()
+    prefix = f"{os.getpid()} {thread.name} "
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('application_name', %s, false), pg_backend_pid()",
+                       [prefix + _now_running[0][-max(0, 63 - len(prefix)):]])
+        pid = cursor.fetchone()[1]
+    _opened_by[pid] = "".join(traceback.format_stack(limit=25)[:-1])
+
+
+def _other_sessions() -> list[str]:
+    from django.db import connections
+
+    lines = []
+    for alias in connections:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, backend_start, state, state_change, left(query, 300) "
+                "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            lines += [" | ".join(str(v) for v in row) + "\n" + _opened_by.get(row[0], "")
+                      for row in cursor.fetchall()]
+    return lines
