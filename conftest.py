@@ -101,12 +101,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     result = yield
     # nextitem None: the session's database has just been destroyed, nothing follows to need the rows.
     if _transactional(item) and nextitem is not None:
+        from django.db import connections
         from pytest_django.plugin import blocking_manager_key
 
         from sunshine.testing.factories import restore_reference_data
 
         with item.config.stash[blocking_manager_key].unblock():
             restore_reference_data()
+            # Closed at once: the connection opened here is not always the one the next test's context finds
+            # (after the province smoke one stayed open to the end and kept the test database from being dropped).
+            connections.close_all()
     return result
 
 

@@ -34,8 +34,10 @@ def test_public_notice_fits_390_and_objection_is_post_redirect_get(browser: Brow
     for row in rows.all():
         expect(row.get_by_role("link", name="提出异议")).to_have_count(1)
     rows.first.get_by_role("link", name="提出异议").click()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     form = page.get_by_test_id(f"objection-{cases[0].pk}")
+    # The click only starts the navigation: measuring before the form is there can hit a document without a root.
+    expect(form).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     form.get_by_label("联系方式").fill("13700001111")
     form.get_by_label("异议内容").fill("该户家中新购小轿车,收入可能不实")
     form.get_by_role("button", name="提交异议").click()
