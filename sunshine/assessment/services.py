@@ -133,13 +133,22 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
+def _values(column: pa.ChunkedArray) -> list[Any]:
+    """The column as Python values. The engine's states and results are dictionary-encoded (their words), and
+    ``to_pylist`` on a dictionary column makes a scalar per value: 1.5 s a column of a province's 730,000
+    results against 0.07 s decoded first, ten of the assessment store's 21 seconds."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return column.to_pylist()
+
+
 def _store_households(run: AssessmentRun, table: pa.Table, snap: snapshot.RegistrySnapshot) -> None:
     """One result per household, set-based: the engine's columns go column by column into one COPY (PostgreSQL)
     or executemany (SQLite) through sunshine.core.bulk. A province stores 750,000 of them; a model instance and
     bulk_create's per-value conversions each took longer than the engine's whole assessment."""
     ids = snap.household_ids
     households = [ids[number] for number in table.column("household_no").to_pylist()]
-    states = [table.column(vocabulary.HOUSEHOLD_CRITERIA[code]).to_pylist() for code in HOUSEHOLD_CRITERIA]
+    states = [_values(table.column(vocabulary.HOUSEHOLD_CRITERIA[code])) for code in HOUSEHOLD_CRITERIA]
     # A criterion has three states, so a few hundred distinct documents at most: each is written as JSON once
     # (for PostgreSQL's binary COPY as its jsonb text as it is), not once per household.
     documents: dict[tuple[Any, ...], Any] = {}
@@ -154,7 +163,7 @@ def _store_households(run: AssessmentRun, table: pa.Table, snap: snapshot.Regist
               else [_money(v) for v in income_column.to_pylist()])
     fields = ["run", "result", "household", "household_no", "criteria", "per_capita_income", "active_members",
               "explanation"]
-    rows = zip(itertools.repeat(run.pk), table.column("result").to_pylist(), households,
+    rows = zip(itertools.repeat(run.pk), _values(table.column("result")), households,
                table.column("household_no").to_pylist(), criteria, income, table.column("active_members").to_pylist(),
                table.column("explanation").to_pylist(), strict=False)
     bulk.insert(HouseholdAssessment, bulk.columns(HouseholdAssessment, fields), rows)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -179,14 +180,54 @@ def fetch_sql(sql: str, params: Sequence[Any], schema: pa.Schema, *, using: str 
     return _cursor_table(using, sql, params, schema, encrypted)
 
 
-def fetch_arrow(queryset: QuerySet, schema: pa.Schema, *, reader: str | None = None) -> pa.Table:
-    """Run a ``values_list`` queryset (its columns in ``schema`` order) and return an Arrow table."""
+def _compiled(queryset: QuerySet) -> tuple[str, list[Any], list[bool]] | None:
+    """The queryset's SQL, parameters and which columns are stored encrypted; None when it matches nothing."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:  # none() or an empty IN list: Django compiles no SQL for what matches nothing
-        return schema.empty_table()
+        return None
     # Stored encrypted (sunshine.core.crypto): the engine gets the plain value, in memory only.
     encrypted = [isinstance(getattr(expression, "target", None), EncryptedCharField)
                  for expression, _sql, _alias in compiler.select]
+    return sql, list(params), encrypted
+
+
+def fetch_arrow(queryset: QuerySet, schema: pa.Schema, *, reader: str | None = None) -> pa.Table:
+    """Run a ``values_list`` queryset (its columns in ``schema`` order) and return an Arrow table."""
+    compiled = _compiled(queryset)
+    if compiled is None:
+        return schema.empty_table()
+    sql, params, encrypted = compiled
     return fetch_sql(sql, params, schema, using=queryset.db, encrypted=encrypted, reader=reader)
+
+
+def fetch_arrow_many(requests: Sequence[tuple[QuerySet, pa.Schema]]) -> list[pa.Table]:
+    """``fetch_arrow`` for several querysets of one database, the tables in their order. Through ADBC each query
+    runs on a connection of its own, all at once: one query's server work and Arrow decoding overlap the others'
+    (a province's year read as five queries: 7.1 s at once against 9.7 s one after another). Each is its own
+    read, so the tables may see different moments of a database being written; callers that relate them check
+    that what one references is in the other. Through the cursor they run one after the other."""
+    if not requests:
+        return []
+    using = requests[0][0].db
+    if any(queryset.db != using for queryset, _schema in requests):
+        raise ValueError("fetch_arrow_many reads from one database")
+    compiled = [_compiled(queryset) for queryset, _schema in requests]
+    if reader_for(using)[0] != "adbc":
+        return [schema.empty_table() if c is None else _cursor_table(using, c[0], c[1], schema, c[2])
+                for c, (_queryset, schema) in zip(compiled, requests, strict=True)]
+    connection = connections[using]
+    connection.ensure_connection()
+    uri = postgresql_uri(connection.settings_dict)
+    statements = [None if c is None else connection.ops.compose_sql(c[0], c[1]) for c in compiled]
+    def read(statement: str | None, compiled: tuple[str, list[Any], list[bool]] | None,
+             schema: pa.Schema) -> pa.Table:
+        if statement is None or compiled is None:
+            return schema.empty_table()
+        return _from_adbc(postgresql_arrow(uri, statement), schema, compiled[2])
+
+    # Threads: the ADBC driver fetches and decodes, and Arrow casts, without holding the GIL; no Django connection
+    # is used in them. A table is cast while the others are still being read.
+    with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="arrow-extract") as pool:
+        return list(pool.map(read, statements, compiled, [schema for _queryset, schema in requests]))

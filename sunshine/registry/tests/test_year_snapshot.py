@@ -257,3 +257,49 @@ def test_the_migration_fills_the_codes_of_rows_written_before(db) -> None:
     stored = dict(Person.objects.filter(pk__in=[p.pk for p in people]).values_list("pk", "id_facts"))
     assert [stored[p.pk] for p in people] == id_fact_codes(pa.array(numbers)).to_pylist()
     assert stored[people[-1].pk] == "-"
+
+
+def test_positions_of_dense_and_sparse_keys() -> None:
+    wanted = pa.array([7, 3, 5], pa.int64())
+    assert ys.positions(pa.chunked_array([[5, 7], [3, 4, 100, 0]], pa.int64()), wanted).tolist() == [2, 0, 1, -1, -1,
+                                                                                                    -1]
+    sparse = pa.array([10**12, 3, 5], pa.int64())   # keys far apart: looked up by hash, not by an array of the range
+    assert ys.positions(pa.array([5, 10**12, 4], pa.int64()), sparse).tolist() == [2, 0, -1]
+    assert ys.positions(pa.array([1], pa.int64()), pa.array([], pa.int64())).tolist() == [-1]
+
+
+@transactional
+def test_members_carry_their_persons_and_households_columns(committed) -> None:
+    """The members table, read as three queries joined by key, is what one query joining the tables gives."""
+    members = ys.year_tables(2020).members
+    expected = MemberYear.objects.filter(year=2020).order_by("pk").values_list(
+        "pk", "person_id", "person__name", "person__id_number_hash", "household_year__household_id",
+        "household_year__household__household_no", "household_year__household__village_id", "household_year__status")
+    columns = ["member_key", "person_key", "name", "id_hash", "household_key", "household_no", "village_code",
+               "household_status"]
+    assert list(zip(*(members.column(c).to_pylist() for c in columns), strict=True)) == [tuple(r) for r in expected]
+    assert members.num_rows == 5
+
+
+@transactional
+def test_a_year_written_between_its_queries_is_read_again(committed, monkeypatch) -> None:
+    """The five queries are separate reads: when a member-year's person is not among the people read (written in
+    between), the year is read again; a year written during every read is an error, not a table with holes."""
+    real = ys.fetch_arrow_many
+    reads: list[int] = []
+
+    def missing_a_person(requests):  # noqa: ANN001, ANN202
+        households, villages, member_years, people, household_years = real(requests)
+        reads.append(1)
+        return [households, villages, member_years, people.slice(1) if len(reads) == 1 else people, household_years]
+
+    monkeypatch.setattr(ys, "fetch_arrow_many", missing_a_person)
+    assert ys._extract(2020, "")["members"].num_rows == 5 and len(reads) == 2
+
+    def always_missing(requests):  # noqa: ANN001, ANN202
+        tables = real(requests)
+        return [*tables[:3], tables[3].slice(1), tables[4]]
+
+    monkeypatch.setattr(ys, "fetch_arrow_many", always_missing)
+    with pytest.raises(RuntimeError, match="written during each"):
+        ys._extract(2020, "")
