@@ -86,25 +86,18 @@ def _measure(name: str, run: Callable[[], int]) -> dict[str, Any]:
     return {"stage": name, "rows": rows, "seconds": round(seconds, 2), "peak_mb": mem.megabytes}
 
 
-# Every member column by one path from MemberYear: the naive baseline reads them in one joined query.
-_MEMBER_PATHS = {
-    "member_key": "pk", "person_key": "person_id", "household_key": "household_year__household_id",
-    "household_no": "household_year__household__household_no", "year": "year",
-    "village_code": "household_year__household__village_id", "household_status": "household_year__status",
-    "housing_grade": "household_year__housing_grade", "renovation_status": "household_year__renovation_status",
-    "name": "person__name", "id_hash": "person__id_number_hash", "id_facts": "person__id_facts",
-    "gender": "person__gender", "birth_date": "person__birth_date",
-}
-
-
 def _orm_rows(year: int) -> int:
     """The baseline: ORM rows (values_list with Django's converters), then one Arrow table per registry table."""
     import pyarrow as pa
 
+    from sunshine.comparison.runs import snapshot as comparison_snapshot
     from sunshine.registry import year_snapshot as ys
     from sunshine.registry.models import HouseholdYear, MemberYear, VillageYear
 
-    paths = [_MEMBER_PATHS.get(f.name, f.name) for f in ys.MEMBERS_BASE]
+    # Every member column by one path from MemberYear (the comparison's people paths and the ID facts): the naive
+    # baseline reads them in one joined query.
+    member_paths = comparison_snapshot._PEOPLE_PATHS | {"id_facts": "person__id_facts"}
+    paths = [member_paths.get(f.name, f.name) for f in ys.MEMBERS_BASE]
     members = list(MemberYear.objects.filter(year=year).order_by("pk").values_list(*paths))
     households = list(HouseholdYear.objects.filter(year=year).order_by("household_id").values_list(
         "household_id", "household__household_no", "year", "household__village_id", "status", "wage_income",
