@@ -205,7 +205,7 @@ def fetch_arrow(queryset: QuerySet, schema: pa.Schema, *, reader: str | None = N
 def fetch_arrow_many(requests: Sequence[tuple[QuerySet, pa.Schema]]) -> list[pa.Table]:
     """``fetch_arrow`` for several querysets of one database, the tables in their order. Through ADBC each query
     runs on a connection of its own, all at once: one query's server work and Arrow decoding overlap the others'
-    (a province's year read as five queries: 7.1 s at once against 9.7 s one after another). Each is its own
+    (a province's members read as three queries: 7.1 s at once against 9.7 s one after another). Each is its own
     read, so the tables may see different moments of a database being written; callers that relate them check
     that what one references is in the other. Through the cursor they run one after the other."""
     if not requests:
