@@ -489,15 +489,15 @@ def test_an_error_in_the_third_chunk_leaves_nothing(demo, small_chunks, tmp_path
 
     paths = export_year(2020, tmp_path, "csv", unmasked=True)
     wipe_synthetic()
-    write, calls = apply._ChunkWriter.write, []
+    write, calls = apply._ChunkWriter.flush, []
 
-    def failing(self, chunk, members):
+    def failing(self, changes):
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("写入失败(测试)")
-        write(self, chunk, members)
+        write(self, changes)
 
-    monkeypatch.setattr(apply._ChunkWriter, "write", failing)
+    monkeypatch.setattr(apply._ChunkWriter, "flush", failing)
     with pytest.raises(RuntimeError, match="写入失败"):
         run(paths, demo, villages=True)
     assert registry_counts() == (0, 0, 0, 0, 0) and len(calls) == 3
