@@ -80,6 +80,8 @@ PARTS = [
 ]
 # Each year's import, split the same way (labels prefixed with the year).
 IMPORT_PARTS = [
+    # A large household file is read and typed in a process of its own meanwhile (pipeline._households_read):
+    # "read" is what this process reads, "validate" includes any wait for the household file.
     ("sunshine.registry.transfer.pipeline", "read_table", "read the files"),
     ("sunshine.registry.transfer.pipeline", "validate_registry", "validate"),
     ("sunshine.registry.transfer.apply", "check", "check against the database"),

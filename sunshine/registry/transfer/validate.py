@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sunshine.registry import choices as c
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES, TableSpec
 from sunshine.registry.transfer.model import ParsedRegistry, RawTable, RowError
+from sunshine.registry.transfer.readers import read_table
 from sunshine.registry.validation import check_household_fields, check_identity, check_member_fields
 
 Key = tuple[str, int]
@@ -38,6 +39,14 @@ class _Sheet:
         self._seen: set[tuple[int, str]] = set()
         self.typed: list[dict[str, Any]] = []
         self.orphan_keys: set[Key] = set()   # keys to skip although no error names them
+        self.converted = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent back from the process that typed it (typed_households); a spec is a module constant, named here.
+        return {**self.__dict__, "spec": self.spec.name}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, spec=SPECS[state["spec"]])
 
     def header(self, field: str) -> str:
         return self.raw.headers.get(field) or self.spec.column(field).header
@@ -99,6 +108,7 @@ class _Sheet:
                         out[i] = None
             values.append(out)
         self.typed = [dict(zip(names, vals, strict=False)) for vals in zip(*values, strict=False)]  # equal lengths
+        self.converted = True
         # The year rule of households (sunshine.registry.validation) holds for every file; check each year once.
         years = {y: check_household_fields({"year": y}).get("year") for y in set(values[names.index("year")])}
         for i, row in enumerate(self.typed):
@@ -109,6 +119,14 @@ class _Sheet:
                 self.add(i, "year", years[row_year])
             elif year is not None and row_year != year:
                 self.add(i, "year", f"应为{year}年度(导入时指定的年度)")
+
+
+TypedSheet = _Sheet   # what typed_households returns and validate_registry takes
+SPECS = {spec.name: spec for spec in (HOUSEHOLDS, MEMBERS, VILLAGES)}
+# ID numbers are checked whole later: members' by check_identity (with gender and birth date), then the heads'
+# against those.
+HOUSEHOLD_PARSERS: dict[str, cells.Parser] = {"head_id_number": cells.check_id_text}
+MEMBER_PARSERS: dict[str, cells.Parser] = {"id_number": cells.check_id_text}
 
 
 def _column(rows: list[dict[str, str | None]], field: str) -> list[str | None]:
@@ -307,29 +325,49 @@ def _validate_villages(villages: RawTable, year: int | None) -> ParsedRegistry:
                           bad_villages=_bad_keys(sheet, "division_code", "year"))
 
 
-def validate_registry(*, households: RawTable, members: RawTable, villages: RawTable | None = None,
-                      year: int | None = None) -> ParsedRegistry:
+def typed_households(path: Path, display_name: str | None, year: int | None) -> _Sheet:
+    """A household file read and every cell typed: the part of its validation that needs neither the member
+    file nor the database (pipeline.import_registry runs it in a process of its own). Raises TransferFileError
+    when the file cannot be read."""
+    with gc_paused():
+        sheet = _Sheet(read_table(path, HOUSEHOLDS, display_name=display_name), HOUSEHOLDS)
+        if not sheet.header_errors():
+            sheet.convert(year, HOUSEHOLD_PARSERS)
+        return sheet
+
+
+Households = RawTable | _Sheet
+
+
+def validate_registry(*, households: Households | Callable[[], Households], members: RawTable,
+                      villages: RawTable | None = None, year: int | None = None) -> ParsedRegistry:
     """Households and members (and optionally villages) of one import, checked together.
 
+    ``households``: the file's RawTable, or its cells already typed (``typed_households`` with the same year), or
+    a function that returns either, called once the members are typed (while they are, another process may be
+    typing the households).
     ``year``: when given, rows of any other year are errors. Every rule of data-dictionary.md is checked;
     the database is read twice (known divisions; members of the files' years), whatever the row count."""
     with gc_paused():
         return _validate_registry(households, members, villages, year)
 
 
-def _validate_registry(households: RawTable, members: RawTable, villages: RawTable | None,
-                       year: int | None) -> ParsedRegistry:
-    sheets = {"households": _Sheet(households, HOUSEHOLDS), "members": _Sheet(members, MEMBERS)}
+def _validate_registry(households: Households | Callable[[], Households], members: RawTable,
+                       villages: RawTable | None, year: int | None) -> ParsedRegistry:
+    m_typed = _Sheet(members, MEMBERS)
+    if not m_typed.header_errors():
+        m_typed.convert(year, MEMBER_PARSERS)
+    found = households() if callable(households) else households
+    h_typed = found if isinstance(found, _Sheet) else _Sheet(found, HOUSEHOLDS)
+    sheets = {"households": h_typed, "members": m_typed}
     if villages is not None:
         sheets["villages"] = _Sheet(villages, VILLAGES)
     warnings = _warnings(s.raw for s in sheets.values())
     header_errors = [e for s in sheets.values() for e in s.header_errors()]
     if header_errors:
         return ParsedRegistry([], [], [], _sorted(header_errors), set(), warnings)
-    # ID numbers are checked whole later: members' by check_identity (with gender and birth date), then the
-    # heads' against those.
-    sheets["households"].convert(year, {"head_id_number": cells.check_id_text})
-    sheets["members"].convert(year, {"id_number": cells.check_id_text})
+    if not h_typed.converted:
+        h_typed.convert(year, HOUSEHOLD_PARSERS)
     if village_sheet := sheets.get("villages"):
         village_sheet.convert(year)
 
