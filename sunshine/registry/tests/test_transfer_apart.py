@@ -76,9 +76,15 @@ def test_errors_found_apart_are_the_errors_found_in_line(region, spawned, tmp_pa
 
 
 def test_an_unreadable_household_file_is_reported_first(region, spawned, tmp_path):
+    """Read apart, the household file's error still comes before the member file's, as when read first."""
     paths = export_year(2020, tmp_path, "csv", unmasked=True)
-    missing = {**paths, "households": tmp_path / "没有.csv", "members": Path(tmp_path / "也没有.csv")}
+    utf16 = tmp_path / "户.csv"
+    utf16.write_bytes(paths["households"].read_text(encoding="utf-8-sig").encode("utf-16"))
+    missing = Path(tmp_path / "没有.csv")
+    with pytest.raises(TransferFileError, match="户.csv: 文件为UTF-16编码"):
+        run({**paths, "households": utf16, "members": missing}, region)
+    with pytest.raises(TransferFileError, match="户.csv: 文件为UTF-16编码"):
+        run({**paths, "households": utf16}, region)
+    assert len(spawned) == 2
     with pytest.raises(TransferFileError, match="没有.csv: 文件不存在"):
-        run(missing, region)
-    with pytest.raises(TransferFileError, match="也没有.csv: 文件不存在"):
-        run({**paths, "members": missing["members"]}, region)
+        run({**paths, "members": missing}, region)
