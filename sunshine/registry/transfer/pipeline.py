@@ -5,6 +5,7 @@ Progress is reported as a percentage over the whole run: reading 0–15, validat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,25 +98,12 @@ def _households_read(files: ImportFiles, year: int | None) -> Iterator[Callable[
     assert path is not None
     name = files.name("households")
     if not path.is_file() or path.stat().st_size < APART_BYTES:   # read_table reports a missing file
-        found: list[RawTable] = []
-
-        def read() -> RawTable:
-            if not found:
-                found.append(read_table(path, HOUSEHOLDS, display_name=name))
-            return found[0]
-
-        read()
+        read = functools.cache(lambda: read_table(path, HOUSEHOLDS, display_name=name))
+        read()   # first, as before: its read error comes before the member file's
         yield read
         return
     with apart(typed_households, path, name, year) as running:
-        taken: list[TypedSheet] = []
-
-        def result() -> TypedSheet:
-            if not taken:
-                taken.append(running.result())
-            return taken[0]
-
-        yield result
+        yield functools.cache(running.result)
 
 
 def _raw(households: RawTable | TypedSheet) -> RawTable:
