@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -298,21 +299,22 @@ def _encrypted_columns(model: type[models.Model]) -> dict[str, EncryptedCharFiel
     return {f.column: f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)}
 
 
-_memo: dict[str, tuple[str, str]] | None = None
+# Per thread: the importer seals the next chunk's rows in a thread of its own while its writing thread seals
+# the updates of the chunk before, each inside its own block.
+_sealing = threading.local()
 
 
 @contextlib.contextmanager
 def sealing_once() -> Iterator[None]:
-    """Within this block ``seal_rows`` seals each distinct plain value once: a row and its history row (the
-    importer writes both) get the same ciphertext and hash instead of sealing twice. Equal values in one
-    block are then visibly equal, as their keyed hashes already show for ID numbers."""
-    global _memo
-    outer = _memo
-    _memo = {} if outer is None else outer
+    """Within this block (in this thread) ``seal_rows`` seals each distinct plain value once: a head's ID number
+    gets the same ciphertext and hash as a person and as a household-year's head instead of being sealed twice.
+    Equal values in one block are then visibly equal, as their keyed hashes already show for ID numbers."""
+    outer = getattr(_sealing, "memo", None)
+    _sealing.memo = {} if outer is None else outer
     try:
         yield
     finally:
-        _memo = outer
+        _sealing.memo = outer
 
 
 def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: int = 0) -> tuple[Any, Any]:
@@ -333,7 +335,7 @@ def seal_rows(model: type[models.Model], columns: Any, rows: Any, *, trailing: i
     fact_sources = [i for i, _ in facts]
     cut = len(columns) - trailing
     new_columns = (*columns[:cut], *hash_columns, *(c for _, c in facts), *columns[cut:])
-    memo = _memo
+    memo: dict[str, tuple[str, str]] | None = getattr(_sealing, "memo", None)
 
     def hash_of(value: str | None) -> str:
         hit = memo.get(value) if memo is not None and value else None

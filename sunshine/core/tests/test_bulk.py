@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sunshine.core import bulk
+from sunshine.core import bulk, encrypted_fields
 from sunshine.core.crypto import is_sealed, keyed_hash
+from sunshine.core.encrypted_fields import seal_rows, sealing_once
 from sunshine.registry.models import Person
 from sunshine.testing import factories as f
 
@@ -33,6 +35,59 @@ def test_insert_takes_a_generator_and_seals_encrypted_columns() -> None:
         cur.execute("SELECT id_number, id_number_hash FROM registry_person WHERE id = %s", [ids[0]])
         sealed, digest = cur.fetchone()
     assert is_sealed(sealed) and digest == keyed_hash(numbers[0])
+
+
+
+def test_rows_sealed_beforehand_are_written_as_sealed() -> None:
+    """The importer seals a chunk's rows in the thread that prepares it; ``insert(sealed=True)`` writes those
+    very ciphertexts and hashes (nothing encrypted twice, no column added twice)."""
+    ids = bulk.IdAllocator(Person).take(2)
+    numbers = [f.new_id(dt.date(1982, 1, 2)), f.new_id(dt.date(1983, 3, 4))]
+    cols = bulk.columns(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"])
+    with sealing_once():
+        sealed_cols, rows = seal_rows(Person, tuple(cols), [
+            (pk, _now(), _now(), number, name, "male", dt.date(1982, 1, 2))
+            for pk, number, name in zip(ids, numbers, ("张三", "李四"), strict=True)])
+    assert len(sealed_cols) > len(cols) and all(is_sealed(r[cols.index("id_number")]) for r in rows)
+    bulk.insert(Person, sealed_cols, rows, sealed=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, id_number, id_number_hash FROM registry_person WHERE id IN (%s, %s)", ids)
+        stored = {pk: (text, digest) for pk, text, digest in cur.fetchall()}
+    assert stored == {r[0]: (r[cols.index("id_number")], keyed_hash(n)) for r, n in zip(rows, numbers, strict=True)}
+    assert dict(Person.objects.filter(pk__in=ids).values_list("name", "id_number")) == {
+        "张三": numbers[0], "李四": numbers[1]}
+
+
+def test_sealing_once_holds_in_its_own_thread_only() -> None:
+    """The importer's writing thread and its preparing thread each seal inside their own ``sealing_once``: one
+    thread's block neither lends its values to the other nor outlives its own end there."""
+    number = f.new_id(dt.date(1984, 5, 6))
+
+    def sealed() -> str:
+        return seal_rows(Person, ("id_number",), [(number,)])[1][0][0]
+
+    found: dict[str, object] = {}
+    entered, left = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with sealing_once():
+            found["first"], found["again"] = sealed(), sealed()
+            entered.set()
+            left.wait(5)
+        found["after"] = encrypted_fields._sealing.__dict__.get("memo")
+
+    with sealing_once():
+        mine = sealed()
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert entered.wait(5)
+        assert sealed() == mine                                   # this thread's block: one ciphertext
+        assert found["first"] == found["again"] != mine           # the other's: its own, not this one's
+        left.set()
+        thread.join(5)
+        assert sealed() == mine                                   # the other block's end left this one alone
+    assert found["after"] is None and encrypted_fields._sealing.__dict__.get("memo") is None
+    assert sealed() != sealed()                                   # outside any block: sealed afresh each time
 
 
 def test_text_insert_takes_database_text_values() -> None:

@@ -227,10 +227,14 @@ class _ChunkWriter:
         r.households_created += len(created)
         r.households_updated += len(changed - created)
         r.households_unchanged += len(set(keys) - changed - created)
-        return [households, persons, household_years, member_years]   # in the order they must be written
+        changes = [households, persons, household_years, member_years]   # in the order they must be written
+        with sealing_once():  # a head's ID number sealed once for the person and the household-year
+            for c in changes:
+                c.seal(self.stamp)
+        return changes
 
     def flush(self, changes: list[Changes]) -> None:
-        with sealing_once():  # a row and its history row share one ciphertext (ID numbers, phones)
+        with sealing_once():  # the updates' values: a head's ID number sealed once (the inserts are, by prepare)
             inserted = {c.table.model: len(c.inserts) for c in changes}
             for c in changes:
                 c.flush(self.stamp)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from sunshine.core.encrypted_fields import sealing_once
+from sunshine.core.encrypted_fields import seal_rows, sealing_once
 from sunshine.registry.transfer import bulk
 
 REASON = "批量导入"
@@ -97,6 +97,7 @@ class Changes:
     inserts: list[tuple[Any, ...]] = field(default_factory=list)   # (id, *values)
     updates: list[tuple[Any, ...]] = field(default_factory=list)   # (id, *values)
     deletes: list[tuple[Any, ...]] = field(default_factory=list)   # an existing row as loaded
+    sealed: tuple[Sequence[str], list[tuple[Any, ...]]] | None = None   # the inserts as written (``seal``)
 
     def sync(self, existing: tuple[Any, ...] | None, values: tuple[Any, ...], new_id: Callable[[], int]) -> int:
         """Compare a loaded row (id, created_at, updated_at, *fields) with the wanted values; return the
@@ -112,6 +113,16 @@ class Changes:
     @property
     def count(self) -> int:
         return len(self.inserts) + len(self.updates) + len(self.deletes)
+
+    def seal(self, stamp: Stamp) -> None:
+        """Make the inserted rows what is written: ID numbers and phones encrypted, their hashes and ID facts added
+        (``seal_rows``). The importer calls it where it compares a chunk, in the thread that prepares the next
+        chunk while the connection writes this one: done in ``flush``, the connection waited for its household-years'
+        heads to be encrypted and hashed (2.1 s of a tenth of a province's year, 73,846 household-years)."""
+        if self.inserts and self.sealed is None:
+            now = stamp.db_now
+            self.sealed = seal_rows(self.table.model, (*BOOKKEEPING, *self.table.columns),
+                                    [(r[0], now, now, *r[1:]) for r in self.inserts])
 
     def flush(self, stamp: Stamp) -> None:
         """Deletes, then updates, then inserts (so that a unique key freed by one is free for the next); each
@@ -131,9 +142,11 @@ class Changes:
             bulk.update(t.model, ("updated_at", *t.columns), [(now, *r[1:], r[0]) for r in self.updates])
             history([r[0] for r in self.updates], "~")
         if self.inserts:
-            bulk.insert(t.model, (*BOOKKEEPING, *t.columns), [(r[0], now, now, *r[1:]) for r in self.inserts])
+            self.seal(stamp)
+            assert self.sealed is not None
+            bulk.insert(t.model, *self.sealed, sealed=True)
             history([r[0] for r in self.inserts], "+")
-        self.inserts, self.updates, self.deletes = [], [], []
+        self.inserts, self.updates, self.deletes, self.sealed = [], [], [], None
 
 
 def flush_all(changes: Sequence[Changes], stamp: Stamp) -> None:
