@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import sys
 import traceback
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from sunshine.core.choices import Role
+from sunshine.core.crypto import keyed_hash
 from sunshine.core.models import Division
 from sunshine.registry import choices as c
 from sunshine.registry.models import Household, HouseholdYear, MemberYear, Person, VillageYear
@@ -129,6 +131,37 @@ def test_first_import_writes_one_history_row_per_row_with_the_actor(demo, tmp_pa
     record = HouseholdYear.objects.first()
     assert [h.history_type for h in record.history.all()] == ["+"]
     assert record.history.first().wage_income == record.wage_income
+
+
+
+def test_a_year_not_registered_yet_is_checked_without_hashing_its_people(demo, tmp_path, monkeypatch):
+    """Nobody can move between households, or stop being head, in a year the registry does not have yet: the checks
+    ask once whether the year has members, and neither hash the file's ID numbers nor look them up (a province's new
+    year spent ≈ 10 s there before writing). The write still hashes each number as it looks the people up; a year
+    already registered is checked person by person as before."""
+    from sunshine.registry.transfer import checks
+
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    stored = dict(Person.objects.values_list("id_number", "id_number_hash"))
+    wipe_synthetic()
+    hashed: list[str] = []
+
+    def counted(value: str | None) -> str:
+        caller = sys._getframe(1)
+        if "_check_memberships" in (caller.f_code.co_name, caller.f_back.f_code.co_name):  # (a comprehension's frame)
+            hashed.append(value or "")
+        return keyed_hash(value)
+
+    monkeypatch.setattr(checks, "keyed_hash", counted)
+    result = run(paths, demo, villages=True)
+    assert result.written and not result.errors and result.members_created == MemberYear.objects.count() > 0
+    assert hashed == []
+    after = dict(Person.objects.values_list("id_number", "id_number_hash"))   # 2020's people, hashed as before
+    assert after and after == {number: stored[number] for number in after}
+
+    again = run(paths, demo, villages=True)          # now registered: every member looked up by its hash
+    assert again.written and not again.errors and again.households_unchanged == HouseholdYear.objects.count()
+    assert len(hashed) == MemberYear.objects.count()
 
 
 def _plan(sql: str, params: Any) -> str:

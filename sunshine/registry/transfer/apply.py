@@ -322,7 +322,7 @@ class _ChunkWriter:
         existing: dict[tuple[int, int], tuple[Any, ...]] = {}
         resets = self.plan.head_resets
         key_of_hy = {pk: key for key, pk in hy_ids.items()}
-        in_file = self.plan.file_member_hashes()
+        in_file = self.plan.file_member_hashes() if found else set()   # none to compare: not hashed (a new year)
         for r in sorted(found.values(), key=lambda r: (r[1], r[0])):  # the model's order: household-year, id
             *row, number_hash = loaded(r)
             if row[0] in resets:  # compare with the relation the row had before the import
