@@ -29,13 +29,20 @@ def check_identity(
         info = parse_id_number(id_number)
     except InvalidIdNumber as exc:
         return None, gender, birth_date, {"id_number": f"身份证号无效:{exc}"}
+    return agree_with_id(info.number, GENDER_FROM_ID[info.gender], info.birth_date, gender, birth_date)
+
+
+def agree_with_id(
+    number: str, id_gender: str, id_birth: dt.date, gender: str | None, birth_date: dt.date | None
+) -> tuple[str, str, dt.date, dict[str, str]]:
+    """``check_identity`` of a valid number whose gender (a c.Gender value) and birth date are known already (an
+    import parses a whole column of numbers at once)."""
     errors: dict[str, str] = {}
-    id_gender = GENDER_FROM_ID[info.gender]
     if gender and gender != id_gender:
-        errors["gender"] = f"性别与身份证号不符(身份证号显示为{info.gender})"
-    if birth_date and birth_date != info.birth_date:
-        errors["birth_date"] = f"出生日期与身份证号不符(身份证号显示为{info.birth_date:%Y-%m-%d})"
-    return info.number, gender or id_gender, birth_date or info.birth_date, errors
+        errors["gender"] = f"性别与身份证号不符(身份证号显示为{c.Gender(id_gender).label})"
+    if birth_date and birth_date != id_birth:
+        errors["birth_date"] = f"出生日期与身份证号不符(身份证号显示为{id_birth:%Y-%m-%d})"
+    return number, gender or id_gender, birth_date or id_birth, errors
 
 
 def check_member_fields(data: Mapping[str, Any]) -> dict[str, str]:

@@ -163,6 +163,23 @@ def test_fifteen_digit_and_lower_case_ids_are_normalised(region):
     assert parsed.members[1]["birth_date"] == dt.date(1949, 12, 31)
 
 
+
+def test_gender_and_birth_date_against_the_id_say_what_the_id_shows(region):
+    """The members' ID numbers are parsed a column at a time; what a disagreement says is what check_identity says
+    of one number, and an invalid number still says why."""
+    hs, ms = s.sample(1)
+    spouse = ms[1]["id_number"]
+    shown = f"{spouse[6:10]}-{spouse[10:12]}-{spouse[12:14]}"
+    ms[1].update(gender="男", birth_date="1980-01-01")
+    ms[2]["id_number"] = ms[2]["id_number"][:6] + "19701332" + ms[2]["id_number"][14:]
+    parsed = validate_registry(**s.tables(hs, ms))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (3, "出生日期", f"出生日期与身份证号不符(身份证号显示为{shown})"),
+        (3, "性别", f"性别与身份证号不符(身份证号显示为{'女' if int(spouse[16]) % 2 == 0 else '男'})"),
+        (4, "身份证号", "身份证号无效:身份证号中的出生日期无效"),
+    ]
+
+
 def test_slugs_and_lower_case_grade_are_accepted(region):
     hs, ms = s.sample(1)
     hs[0].update(status="exited", housing_grade="c")

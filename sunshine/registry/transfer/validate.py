@@ -8,23 +8,27 @@ however many rows there are."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from sunshine.core.choices import DivisionLevel
 from sunshine.core.crypto import keyed_hash
 from sunshine.core.ids import mask_text
 from sunshine.core.spreadsheet import safe_row
+from sunshine.engine.comparison.idhash import parse_ids
 from sunshine.engine.heap import gc_paused
 from sunshine.registry import choices as c
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES, TableSpec
 from sunshine.registry.transfer.model import ParsedRegistry, RawTable, RowError
 from sunshine.registry.transfer.readers import read_table
-from sunshine.registry.validation import check_household_fields, check_identity, check_member_fields
+from sunshine.registry.validation import agree_with_id, check_household_fields, check_identity, check_member_fields
 
 Key = tuple[str, int]
 
@@ -209,10 +213,13 @@ def _check_members(sheet: _Sheet, households: _Sheet, db_members: dict[tuple[str
     # 户编号 of household rows whose 年度 could not be read: their members are not matched, and not blamed.
     unkeyed = {r["household_no"] for r in households.typed if r["year"] is None}
     first_seen: dict[tuple[str, int], int] = {}
+    valid, id_genders, id_births = _id_facts([row["id_number"] for row in sheet.typed])
     for i, row in enumerate(sheet.typed):
         if row["id_number"] is not None:  # the text passed the cell check; now the checksum and agreement
             text = row["id_number"]
-            number, gender, birth, errors = check_identity(text, row["gender"], row["birth_date"])
+            number, gender, birth, errors = (
+                agree_with_id(valid[i], id_genders[i], id_births[i], row["gender"], row["birth_date"])
+                if valid[i] is not None else check_identity(text, row["gender"], row["birth_date"]))  # says why
             if number is not None:
                 numbers[text] = number
             # A gender taken from the ID is a Gender member: store its plain slug, like every other enum.
@@ -244,6 +251,18 @@ def _check_members(sheet: _Sheet, households: _Sheet, db_members: dict[tuple[str
             sheet.add(i, "id_number",
                       f"此人{year}年度已是系统中另一户(不在本次导入文件中)的成员,同一人一年只能在一户中")
     return numbers
+
+
+def _id_facts(texts: list[str | None]) -> tuple[list[str | None], list[str | None], list[dt.date | None]]:
+    """Each text's normalised number, gender (a c.Gender value) and birth date when it is a valid ID number (None
+    otherwise), all parsed at once by the comparison's column parser, which agrees with
+    sunshine.core.ids.parse_id_number (a property test). One number at a time took ≈ 10 µs: 23 s of a province's
+    2.3 M members."""
+    parsed = parse_ids(pa.array(texts, type=pa.string()))
+    births = parsed.birth_date.dictionary_encode()   # some 30,000 distinct dates: each made a Python date once
+    dates = births.dictionary.to_pylist()
+    return (parsed.number.to_pylist(), parsed.gender.to_pylist(),
+            [None if k is None else dates[k] for k in births.indices.to_pylist()])
 
 
 def _normalise_head_ids(households: _Sheet, numbers: dict[str, str]) -> None:
