@@ -10,7 +10,9 @@ of the same transaction wrote (the caller decides when that holds, and otherwise
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -21,6 +23,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _DONE = object()
+SWITCH_INTERVAL = 0.0005   # seconds: how long the caller may wait for the interpreter (_short_switches)
 
 
 def prepared_ahead(prepare: Callable[[T], R], items: Iterable[T], *, depth: int = 1) -> Iterator[R]:
@@ -51,15 +54,41 @@ def prepared_ahead(prepare: Callable[[T], R], items: Iterable[T], *, depth: int 
             connections.close_all()   # this thread's connections only (they are thread-local)
 
     thread = threading.Thread(target=work, name="prepared-ahead", daemon=True)
-    thread.start()
+    with _short_switches():
+        thread.start()
+        try:
+            while True:
+                found = out.get()
+                if found is _DONE:
+                    return
+                if isinstance(found, BaseException):
+                    raise found
+                yield found[0]  # type: ignore[index]
+        finally:
+            stop.set()
+            thread.join()
+
+
+_switching = threading.Lock()
+_switching_users = [0, 0.005]   # loads now preparing ahead, the interval before the first of them
+
+
+@contextlib.contextmanager
+def _short_switches() -> Iterator[None]:
+    """The interpreter's switch interval at SWITCH_INTERVAL while any load prepares ahead. The caller feeds its
+    connection a row at a time (COPY) and, whenever the socket was full, waits for the interpreter while the thread
+    computes: up to the interval (5 ms by default), in which the server can run out of rows. A 231,257-row COPY
+    took 1.27 s beside a busy thread against 0.9 s alone; at 0.5 ms, 0.85 s. Process-wide, hence counted: the
+    last load to finish puts the interval back."""
+    with _switching:
+        if _switching_users[0] == 0:
+            _switching_users[1] = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switching_users[0] += 1
     try:
-        while True:
-            found = out.get()
-            if found is _DONE:
-                return
-            if isinstance(found, BaseException):
-                raise found
-            yield found[0]  # type: ignore[index]
+        yield
     finally:
-        stop.set()
-        thread.join()
+        with _switching:
+            _switching_users[0] -= 1
+            if _switching_users[0] == 0:
+                sys.setswitchinterval(_switching_users[1])

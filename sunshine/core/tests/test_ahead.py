@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
 from django.db import connection
 
+from sunshine.core import ahead
 from sunshine.core.ahead import prepared_ahead
 from sunshine.core.models import Division
 
@@ -98,3 +100,24 @@ def test_the_thread_reads_on_a_connection_of_its_own_and_closes_it() -> None:
             time.sleep(0.05)
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pids[0]])
         assert cur.fetchone()[0] == 0
+
+
+def test_the_switch_interval_is_short_while_any_load_prepares_ahead_and_put_back_after() -> None:
+    """The caller's COPY waits for the interpreter at most SWITCH_INTERVAL while the thread computes; the interval
+    is the process's, so it is put back when the last of two overlapping loads ends, however each ends."""
+    before = sys.getswitchinterval()
+    first = prepared_ahead(lambda n: n, range(3))
+    assert next(first) == 0 and sys.getswitchinterval() == ahead.SWITCH_INTERVAL != before
+    second = prepared_ahead(lambda n: n, range(3))
+    assert next(second) == 0
+    assert list(first) == [1, 2]
+    assert sys.getswitchinterval() == ahead.SWITCH_INTERVAL          # the second is still preparing
+    second.close()                                                   # left early
+    assert sys.getswitchinterval() == before
+
+    def failing(n: int) -> int:
+        raise ValueError("出错")
+
+    with pytest.raises(ValueError, match="出错"):
+        list(prepared_ahead(failing, range(3)))
+    assert sys.getswitchinterval() == before and _threads() == 0
