@@ -10,12 +10,12 @@ from sunshine.funds.transfer.columns import parser
 from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import TableSpec
 from sunshine.registry.transfer.model import RawTable, RowError
-from sunshine.registry.transfer.validate import _Sheet as RegistrySheet
+from sunshine.registry.transfer.validate import TypedSheet
 
 REQUIRED = "必填,不能为空"
 
 
-class Sheet(RegistrySheet):
+class Sheet(TypedSheet):
     """One funds file being validated. ``typed`` rows carry "_index" (position in the file) and "_row"
     (the spreadsheet row)."""
 

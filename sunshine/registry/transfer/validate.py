@@ -33,7 +33,7 @@ from sunshine.registry.validation import agree_with_id, check_household_fields, 
 Key = tuple[str, int]
 
 
-class _Sheet:
+class TypedSheet:
     """A RawTable being validated: its typed rows and the errors found in it, at most one per cell."""
 
     def __init__(self, raw: RawTable, spec: TableSpec) -> None:
@@ -125,7 +125,6 @@ class _Sheet:
                 self.add(i, "year", f"应为{year}年度(导入时指定的年度)")
 
 
-TypedSheet = _Sheet   # what typed_households returns and validate_registry takes
 SPECS = {spec.name: spec for spec in (HOUSEHOLDS, MEMBERS, VILLAGES)}
 # ID numbers are checked whole later: members' by check_identity (with gender and birth date), then the heads'
 # against those.
@@ -164,7 +163,7 @@ def _db_members(years: Iterable[int]) -> dict[tuple[str, int], str]:
             for number_hash, year, household_no in rows.iterator(chunk_size=20000)}
 
 
-def _check_villages(sheet: _Sheet, known: dict[str, set[str]]) -> None:
+def _check_villages(sheet: TypedSheet, known: dict[str, set[str]]) -> None:
     first: dict[Key, int] = {}
     for i, row in enumerate(sheet.typed):
         code = row["division_code"]
@@ -186,7 +185,7 @@ def _check_villages(sheet: _Sheet, known: dict[str, set[str]]) -> None:
                 first[key] = i
 
 
-def _check_households(sheet: _Sheet, known_villages: set[str], introduced: set[str], broken: set[str]) -> None:
+def _check_households(sheet: TypedSheet, known_villages: set[str], introduced: set[str], broken: set[str]) -> None:
     first: dict[Key, int] = {}
     for i, row in enumerate(sheet.typed):
         for field, message in check_household_fields(row).items():
@@ -206,7 +205,7 @@ def _check_households(sheet: _Sheet, known_villages: set[str], introduced: set[s
                 first[key] = i
 
 
-def _check_members(sheet: _Sheet, households: _Sheet, db_members: dict[tuple[str, int], str]) -> dict[str, str]:
+def _check_members(sheet: TypedSheet, households: TypedSheet, db_members: dict[tuple[str, int], str]) -> dict[str, str]:
     """Check members row by row and across rows; returns ID text as written → normalised number."""
     numbers: dict[str, str] = {}
     household_keys = {(r["household_no"], r["year"]) for r in households.typed}
@@ -265,7 +264,7 @@ def _id_facts(texts: list[str | None]) -> tuple[list[str | None], list[str | Non
             [None if k is None else dates[k] for k in births.indices.to_pylist()])
 
 
-def _normalise_head_ids(households: _Sheet, numbers: dict[str, str]) -> None:
+def _normalise_head_ids(households: TypedSheet, numbers: dict[str, str]) -> None:
     """户主身份证号 → the normalised number. Most heads' numbers were just checked among the members, so
     only the others are parsed here (an ID check costs ~10 µs; 100,000 of them are a second)."""
     for i, row in enumerate(households.typed):
@@ -281,7 +280,7 @@ def _normalise_head_ids(households: _Sheet, numbers: dict[str, str]) -> None:
         row["head_id_number"] = number
 
 
-def _check_heads(households: _Sheet, members: _Sheet) -> None:
+def _check_heads(households: TypedSheet, members: TypedSheet) -> None:
     by_household: dict[Key, list[int]] = defaultdict(list)
     for i, row in enumerate(members.typed):
         by_household[(row["household_no"], row["year"])].append(i)
@@ -309,11 +308,11 @@ def _check_heads(households: _Sheet, members: _Sheet) -> None:
             households.add(h, "head_name", f"应与成员信息中该户户主(第{line}行)的姓名“{head['name']}”一致")
 
 
-def _keyed(sheet: _Sheet, *fields: str) -> list[dict[str, Any]]:
+def _keyed(sheet: TypedSheet, *fields: str) -> list[dict[str, Any]]:
     return [row for row in sheet.typed if all(row[f] is not None for f in fields)]
 
 
-def _bad_keys(sheet: _Sheet, *fields: str) -> set[Any]:
+def _bad_keys(sheet: TypedSheet, *fields: str) -> set[Any]:
     keys = (tuple(sheet.typed[i][f] for f in fields) for i in sheet.bad)
     return {key for key in keys if None not in key}
 
@@ -333,7 +332,7 @@ def validate_villages(villages: RawTable, year: int | None = None) -> ParsedRegi
 
 
 def _validate_villages(villages: RawTable, year: int | None) -> ParsedRegistry:
-    sheet = _Sheet(villages, VILLAGES)
+    sheet = TypedSheet(villages, VILLAGES)
     warnings = _warnings([villages])
     header_errors = sheet.header_errors()
     if header_errors:
@@ -344,18 +343,18 @@ def _validate_villages(villages: RawTable, year: int | None) -> ParsedRegistry:
                           bad_villages=_bad_keys(sheet, "division_code", "year"))
 
 
-def typed_households(path: Path, display_name: str | None, year: int | None) -> _Sheet:
+def typed_households(path: Path, display_name: str | None, year: int | None) -> TypedSheet:
     """A household file read and every cell typed: the part of its validation that needs neither the member
     file nor the database (pipeline.import_registry runs it in a process of its own). Raises TransferFileError
     when the file cannot be read."""
     with gc_paused():
-        sheet = _Sheet(read_table(path, HOUSEHOLDS, display_name=display_name), HOUSEHOLDS)
+        sheet = TypedSheet(read_table(path, HOUSEHOLDS, display_name=display_name), HOUSEHOLDS)
         if not sheet.header_errors():
             sheet.convert(year, HOUSEHOLD_PARSERS)
         return sheet
 
 
-Households = RawTable | _Sheet
+Households = RawTable | TypedSheet
 
 
 def validate_registry(*, households: Households | Callable[[], Households], members: RawTable,
@@ -373,14 +372,14 @@ def validate_registry(*, households: Households | Callable[[], Households], memb
 
 def _validate_registry(households: Households | Callable[[], Households], members: RawTable,
                        villages: RawTable | None, year: int | None) -> ParsedRegistry:
-    m_typed = _Sheet(members, MEMBERS)
+    m_typed = TypedSheet(members, MEMBERS)
     if not m_typed.header_errors():
         m_typed.convert(year, MEMBER_PARSERS)
     found = households() if callable(households) else households
-    h_typed = found if isinstance(found, _Sheet) else _Sheet(found, HOUSEHOLDS)
+    h_typed = found if isinstance(found, TypedSheet) else TypedSheet(found, HOUSEHOLDS)
     sheets = {"households": h_typed, "members": m_typed}
     if villages is not None:
-        sheets["villages"] = _Sheet(villages, VILLAGES)
+        sheets["villages"] = TypedSheet(villages, VILLAGES)
     warnings = _warnings(s.raw for s in sheets.values())
     header_errors = [e for s in sheets.values() for e in s.header_errors()]
     if header_errors:
