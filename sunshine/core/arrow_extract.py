@@ -98,11 +98,16 @@ def postgresql_arrow(uri: str, statement: str) -> pa.Table:
         return cur.fetch_arrow_table()
 
 
-def _adbc_table(using: str, sql: str, params: Sequence[Any]) -> pa.Table:
+def _adbc_source(using: str, sql: str, params: Sequence[Any]) -> tuple[str, str]:
+    """The database's URI for ADBC, and the statement with its values as literals (quoted by psycopg as it would
+    bind them)."""
     connection = connections[using]
     connection.ensure_connection()
-    # Literal values, quoted by psycopg as it would bind them.
-    return postgresql_arrow(postgresql_uri(connection.settings_dict), connection.ops.compose_sql(sql, list(params)))
+    return postgresql_uri(connection.settings_dict), connection.ops.compose_sql(sql, list(params))
+
+
+def _adbc_table(using: str, sql: str, params: Sequence[Any]) -> pa.Table:
+    return postgresql_arrow(*_adbc_source(using, sql, params))
 
 
 def _to_type(column: pa.ChunkedArray, type_: pa.DataType, encrypted: bool) -> pa.Array | pa.ChunkedArray:
@@ -217,17 +222,15 @@ def fetch_arrow_many(requests: Sequence[tuple[QuerySet, pa.Schema]]) -> list[pa.
     if reader_for(using)[0] != "adbc":
         return [schema.empty_table() if c is None else _cursor_table(using, c[0], c[1], schema, c[2])
                 for c, (_queryset, schema) in zip(compiled, requests, strict=True)]
-    connection = connections[using]
-    connection.ensure_connection()
-    uri = postgresql_uri(connection.settings_dict)
-    statements = [None if c is None else connection.ops.compose_sql(c[0], c[1]) for c in compiled]
-    def read(statement: str | None, compiled: tuple[str, list[Any], list[bool]] | None,
+    sources = [None if c is None else _adbc_source(using, c[0], c[1]) for c in compiled]
+
+    def read(source: tuple[str, str] | None, compiled: tuple[str, list[Any], list[bool]] | None,
              schema: pa.Schema) -> pa.Table:
-        if statement is None or compiled is None:
+        if source is None or compiled is None:
             return schema.empty_table()
-        return _from_adbc(postgresql_arrow(uri, statement), schema, compiled[2])
+        return _from_adbc(postgresql_arrow(*source), schema, compiled[2])
 
     # Threads: the ADBC driver fetches and decodes, and Arrow casts, without holding the GIL; no Django connection
     # is used in them. A table is cast while the others are still being read.
-    with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="arrow-extract") as pool:
-        return list(pool.map(read, statements, compiled, [schema for _queryset, schema in requests]))
+    with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="arrow-extract") as pool:
+        return list(pool.map(read, sources, compiled, [schema for _queryset, schema in requests]))
