@@ -454,10 +454,18 @@ def write_history(model: type[models.Model], history_model: type[models.Model], 
     own = {f.column for f in model._meta.concrete_fields}
     shared = [f.column for f in history_model._meta.concrete_fields if f.column in own]
     cols = ", ".join(q(c) for c in shared)
-    keys, params = any_of(pks, "int").as_sql(None, connection)  # type: ignore[arg-type]
+    pk = q(model._meta.pk.column)
+    low, high = min(pks), max(pks)
+    if high - low + 1 == len(pks) == len(set(pks)):
+        # Every key from low to high (a chunk's new rows, keys reserved together): one range of the primary key
+        # instead of a look-up per key, ≈ 7 s of the 3 M history rows of a province's year.
+        where, params = f"{pk} BETWEEN %s AND %s", [low, high]
+    else:
+        keys, params = any_of(pks, "int").as_sql(None, connection)  # type: ignore[arg-type]
+        where = f"{pk} IN {keys}"
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {table(history_model)} ({cols}, {', '.join(q(c) for c in HISTORY_ONLY)}) "  # noqa: S608
-            f"SELECT {cols}, %s, %s, %s, %s FROM {table(model)} WHERE {q(model._meta.pk.column)} IN {keys}",
+            f"SELECT {cols}, %s, %s, %s, %s FROM {table(model)} WHERE {where}",
             [when, reason, kind, user_id, *params],
         )

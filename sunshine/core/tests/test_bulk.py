@@ -203,6 +203,27 @@ def test_write_history_copies_each_row_as_stored_with_when_why_what_and_who(user
     bulk.write_history(Person, Person.history.model, [], when=when, reason="", kind="~", user_id=None)
 
 
+def test_write_history_of_a_range_of_keys_or_of_keys_apart_copies_exactly_those_rows(users) -> None:
+    """Keys that are every key from the lowest to the highest are copied by range; others by key. Either way
+    exactly the rows named, not their neighbours."""
+    ids = bulk.IdAllocator(Person).take(6)
+    assert ids == list(range(ids[0], ids[0] + 6))
+    now = _now()
+    bulk.insert(Person, ["id", "created_at", "updated_at", "id_number", "name", "gender", "birth_date"],
+                [(pk, now, now, f.new_id(dt.date(1970, 1, 1 + i)), f"人{i}", "female", dt.date(1970, 1, 1 + i))
+                 for i, pk in enumerate(ids)])
+    when = connection.ops.adapt_datetimefield_value(now)
+
+    def copied(keys: list[int], kind: str) -> list[int]:
+        bulk.write_history(Person, Person.history.model, keys, when=when, reason="r", kind=kind, user_id=None)
+        return sorted(Person.history.filter(id__in=ids, history_type=kind).values_list("id", flat=True))
+
+    assert copied(ids[1:4], "+") == ids[1:4]                     # a range: not ids[0] nor ids[4]
+    assert copied([ids[0], ids[2], ids[5]], "~") == [ids[0], ids[2], ids[5]]   # apart
+    # as many keys as the range from the lowest to the highest is long, but one twice: not the one between
+    assert copied([ids[3], ids[3], ids[5]], "-") == [ids[3], ids[5]]
+
+
 def test_insert_objects_stores_every_value_as_the_orms_save_would(users) -> None:
     """The values a field passes through unchanged skip get_db_prep_save; the others (an int for a float, a
     choices member, a decimal, a date, JSON, the ID) still take it: both rows must read back the same."""
