@@ -28,7 +28,7 @@ class Sheet(TypedSheet):
         raw = self.raw
         columns: dict[str, list[Any]] = {}
         for col in self.spec:
-            texts = [row.get(col.field) for row in raw.rows]
+            texts = raw.column(col.field)
             if col.field not in raw.headers:
                 columns[col.field] = [None] * len(texts)
                 continue

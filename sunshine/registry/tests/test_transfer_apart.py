@@ -88,3 +88,29 @@ def test_an_unreadable_household_file_is_reported_first(region, spawned, tmp_pat
     assert len(spawned) == 2
     with pytest.raises(TransferFileError, match="没有.csv: 文件不存在"):
         run({**paths, "members": missing}, region)
+
+
+def test_a_sheet_typed_apart_crosses_as_columns_and_its_amounts_are_typed_by_the_caller(region, tmp_path):
+    """typed_households leaves the amounts (cheaper to type than to send as Decimal objects): after the pickle
+    round trip they are typed in the caller, and the rows are those of a sheet typed in line."""
+    import pickle
+
+    from sunshine.registry.transfer.columns import HOUSEHOLDS, MONEY
+    from sunshine.registry.transfer.readers import read_table
+    from sunshine.registry.transfer.validate import HOUSEHOLD_PARSERS, TypedSheet, typed_households
+
+    paths = export_year(2020, tmp_path, "csv", unmasked=True)
+    rows = read_csv(paths["households"])
+    rows[0]["工资性收入"] = "一万"
+    write_csv(paths["households"], rows)
+    apart = typed_households(paths["households"], None, 2020)
+    money = {col.field for col in HOUSEHOLDS if col.kind == MONEY}
+    assert not apart.converted and money.isdisjoint(apart._columns) and not apart.errors
+    sent = pickle.loads(pickle.dumps(apart))  # noqa: S301 - our own object
+    assert sent._typed is None and not sent.converted   # no row dicts crossed
+    sent.convert(2020, HOUSEHOLD_PARSERS)
+    in_line = TypedSheet(read_table(paths["households"], HOUSEHOLDS), HOUSEHOLDS)
+    in_line.convert(2020, HOUSEHOLD_PARSERS)
+    assert sent.converted and sent.typed == in_line.typed and len(sent.typed) == len(rows)
+    assert [(e.row, e.column, e.value, e.message) for e in sent.errors] == [
+        (e.row, e.column, e.value, e.message) for e in in_line.errors] and sent.errors[0].value == "一万"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sunshine.core.spreadsheet import unquote_cell
 from sunshine.registry.tests import transfer_samples as s
+from sunshine.registry.transfer import cells
 from sunshine.registry.transfer.columns import HOUSEHOLDS, MEMBERS, VILLAGES
 from sunshine.registry.transfer.model import TransferFileError
 from sunshine.registry.transfer.readers import cell_text, read_table
@@ -228,3 +229,50 @@ def test_random_csv_cells_read_back_and_never_crash_validation(region, tmp_path_
     hs, _ = s.sample(1)
     parsed = validate_registry(households=s.raw(HOUSEHOLDS, hs), members=table)
     assert all(e.file == "members.csv" or e.file == "households.csv" for e in parsed.errors)
+
+
+def test_cells_are_kept_by_column_and_rows_are_made_once_asked_for(tmp_path):
+    rows = [{"household_no": "H1", "year": "2020", "name": "张三"},
+            {"household_no": "H2", "year": " 2020 ", "name": ""}]
+    table = read_table(s.write_csv(tmp_path / "members.csv", MEMBERS, rows), MEMBERS)
+    assert table.column("household_no") == ["H1", "H2"] and table.column("year") == ["2020", "2020"]
+    assert table.cell(1, "name") is None and table.cell(0, "name") == "张三"
+    assert table.column("year")[0] is table.column("year")[1]     # equal cells: one object
+    assert len(table) == 2 and table.row_numbers == [2, 3]
+    made = table.rows
+    assert made[0]["household_no"] == "H1" and made[1]["name"] is None and list(made[0]) == table.fields
+    assert table.rows is made and table.column("name") == ["张三", None] and table.cell(0, "year") == "2020"
+    made.clear()   # the rows are then the only copy: freeing them frees the cells
+    assert table.column("name") == []
+
+
+AMOUNT_TEXT = st.one_of(
+    st.from_regex(r"\A-?[0-9０-９]{0,14}(\.[0-9]{0,3})?\Z"),
+    st.builds(lambda whole, cents: f"{whole}.{cents:02d}", st.integers(0, 10**13), st.integers(0, 99)))
+ID_TEXT = st.one_of(st.from_regex(r"\A[0-9Xxｘ]{14,19}\Z"), st.from_regex(r"\A[0-9]{1,3}(\.[0-9]+)?E\+[0-9]{2}\Z"),
+                    st.text(min_size=1, max_size=19))
+PLAIN_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+
+
+def _one_by_one(parse, texts: set[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for text in texts:
+        try:
+            out[text] = (parse(text), type(parse(text)), str(parse(text)))
+        except cells.CellError as exc:
+            out[text] = str(exc)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(amounts=st.sets(AMOUNT_TEXT, max_size=20), ids=st.sets(ID_TEXT, max_size=20),
+       texts=st.sets(PLAIN_TEXT, max_size=20), limit=st.sampled_from([None, 4, 12]))
+def test_a_column_typed_at_once_is_typed_as_each_text_alone(amounts, ids, texts, limit):
+    """parse_distinct's quick paths (plain amounts, plain ID numbers, texts without control characters) give each
+    text the value, type and error that the parser gives it alone."""
+    for parse, given_texts in ((cells.parse_money, amounts), (cells.check_id_text, ids),
+                               (cells.parser_for(MEMBERS.column("name")), texts), (cells._text(limit), texts)):
+        parsed, failed = cells.parse_distinct(parse, set(given_texts))
+        got = {t: str(v) if isinstance(v, cells.CellError) else (v, type(v), str(v)) for t, v in parsed.items()}
+        assert got == _one_by_one(parse, set(given_texts))
+        assert failed == any(isinstance(v, cells.CellError) for v in parsed.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -58,14 +58,30 @@ def parser_for(column: k.Column) -> Parser:
     return parse_id
 
 
-def _text(max_length: int | None) -> Parser:
-    def parse(text: str) -> str:
-        if max_length and len(text) > max_length:
-            raise CellError(f"不能超过{max_length}个字符(现有{len(text)}个)")
+class _Text:
+    """Text as written: no longer than the column allows, no control characters."""
+
+    def __init__(self, max_length: int | None) -> None:
+        self.max_length = max_length
+
+    def __call__(self, text: str) -> str:
+        if self.max_length and len(text) > self.max_length:
+            raise CellError(f"不能超过{self.max_length}个字符(现有{len(text)}个)")
         if _CONTROL.search(text):
             raise CellError(CONTROL_MESSAGE)
         return text
-    return parse
+
+    def many(self, texts: Collection[str]) -> dict[str, Any]:
+        """Every text as itself when none is too long and none holds a control character (both asked of the whole
+        column at once), else nothing: then each text is parsed alone and the bad ones say why."""
+        if not texts or (self.max_length and max(map(len, texts)) > self.max_length) \
+                or _CONTROL.search("\n".join(texts)):
+            return {}
+        return dict(zip(texts, texts, strict=True))
+
+
+def _text(max_length: int | None) -> Parser:
+    return _Text(max_length)
 
 
 def _enum(column: k.Column) -> Parser:
@@ -163,3 +179,40 @@ def parse_id(text: str) -> str:
         return parse_id_number(check_id_text(text)).number
     except InvalidIdNumber as exc:
         raise CellError(f"身份证号无效:{exc}") from None
+
+
+# Texts written the way machines write them, which the parser reads to exactly this value: checked by one regular
+# expression in C per text instead of a parser call (a province's year is 4.4 M distinct amounts and 3 M ID
+# numbers). comparison.datasets.parse does the same for Arrow columns.
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}\.\d{2}", re.ASCII)   # Decimal(text) is already quantized and < MONEY_LIMIT
+_PLAIN_ID = re.compile(r"\d{17}[\dXx]|\d{15}", re.ASCII)   # nothing for check_id_text to translate or refuse
+
+
+def _plain_amounts(texts: Collection[str]) -> dict[str, Any]:
+    plain = list(filter(_PLAIN_AMOUNT.fullmatch, texts))
+    return dict(zip(plain, map(Decimal, plain), strict=True))
+
+
+def _plain_ids(texts: Collection[str]) -> dict[str, Any]:
+    plain = list(filter(_PLAIN_ID.fullmatch, texts))
+    return dict(zip(plain, plain, strict=True))
+
+
+_QUICK: dict[Callable[..., Any], Callable[[Collection[str]], dict[str, Any]]] = {
+    parse_money: _plain_amounts, check_id_text: _plain_ids}
+
+
+def parse_distinct(parse: Parser, texts: set[str]) -> tuple[dict[str, Any], bool]:
+    """Each of the distinct ``texts`` → its value, or the CellError ``parse`` raised for it; and whether any did.
+    The texts a quick check vouches for (``_QUICK``, ``_Text.many``) are typed a column at a time; every other
+    text goes through ``parse`` alone, so its error says why."""
+    quick = getattr(parse, "many", None) or _QUICK.get(parse)
+    parsed: dict[str, Any] = quick(texts) if quick is not None else {}
+    failed = False
+    for text in texts.difference(parsed) if parsed else texts:
+        try:
+            parsed[text] = parse(text)
+        except CellError as exc:
+            parsed[text] = exc
+            failed = True
+    return parsed, failed
