@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from sunshine.core.encrypted_fields import seal_rows, sealing_once
+from sunshine.core.encrypted_fields import seal_rows
 from sunshine.registry.transfer import bulk
 
 REASON = "批量导入"
@@ -147,9 +147,3 @@ class Changes:
             bulk.insert(t.model, *self.sealed, sealed=True)
             history([r[0] for r in self.inserts], "+")
         self.inserts, self.updates, self.deletes, self.sealed = [], [], [], None
-
-
-def flush_all(changes: Sequence[Changes], stamp: Stamp) -> None:
-    with sealing_once():  # a head's ID number is sealed once for the person and the household-year
-        for c in changes:
-            c.flush(stamp)
