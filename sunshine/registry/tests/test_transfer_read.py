@@ -238,7 +238,7 @@ def test_cells_are_kept_by_column_and_rows_are_made_once_asked_for(tmp_path):
     assert table.column("household_no") == ["H1", "H2"] and table.column("year") == ["2020", "2020"]
     assert table.cell(1, "name") is None and table.cell(0, "name") == "张三"
     assert table.column("year")[0] is table.column("year")[1]     # equal cells: one object
-    assert len(table) == 2 and table.row_numbers == [2, 3]
+    assert table.row_count == 2 and table.row_numbers == [2, 3] and bool(table)
     made = table.rows
     assert made[0]["household_no"] == "H1" and made[1]["name"] is None and list(made[0]) == table.fields
     assert table.rows is made and table.column("name") == ["张三", None] and table.cell(0, "year") == "2020"

@@ -77,7 +77,9 @@ class RawTable:
         self._rows = rows
         self._columns = columns
 
-    def __len__(self) -> int:
+    @property
+    def row_count(self) -> int:
+        # Not __len__: a table is a table even with no rows (``sources.get(kind) or …`` must not pass it over).
         return len(self.row_numbers)
 
     @property
@@ -86,7 +88,7 @@ class RawTable:
         if self._rows is None:
             assert self._columns is not None
             names = [f for f in self.fields if f in self._columns]
-            by_row = zip(*(self._columns[f] for f in names), strict=True) if names else ((),) * len(self)
+            by_row = zip(*(self._columns[f] for f in names), strict=True) if names else ((),) * self.row_count
             self._rows = [dict(zip(names, values, strict=True)) for values in by_row]
             self._columns = None
         return self._rows
@@ -95,7 +97,7 @@ class RawTable:
         """Every row's cell of ``field`` (None throughout when the file has no such column)."""
         if self._columns is not None:
             found = self._columns.get(field)
-            return [None] * len(self) if found is None else found
+            return [None] * self.row_count if found is None else found
         rows = self._rows or []
         try:
             return list(map(itemgetter(field), rows))  # readers give every row every field: the fast path

@@ -101,7 +101,7 @@ class TypedSheet:
     def convert(self, year: int | None, parsers: dict[str, cells.Parser] | None = None, *,
                 leave: Collection[str] = ()) -> None:
         """Type every cell not typed yet, column by column; ``leave``: kinds of column to type later (another call)."""
-        raw, n = self.raw, len(self.raw)
+        raw, n = self.raw, self.raw.row_count
         self._typed = None
         for col in self.spec:
             if col.field in self._done or col.kind in leave:
